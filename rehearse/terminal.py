@@ -1,0 +1,165 @@
+"""Practising in the terminal: the scene streams in, the user types, the debrief follows.
+
+Works interactively and with piped input (one user turn per line), so sessions can be
+scripted. Commands: /end, /hint, /rewind N, /retry, /quit.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from typing import IO, Any
+
+from simulator.errors import ModelUnavailable, RehearseError
+from simulator.report import debrief_text
+from simulator.schema import Scenario
+from simulator.session import Rehearsal
+
+__all__ = ["play"]
+
+HELP = (
+    "Commands: /end finish and debrief, /hint a coaching hint, /rewind N redo your turn N, "
+    "/retry ask the model again, /quit leave (the session stays resumable)."
+)
+
+
+class Terminal:
+    def __init__(self, rehearsal: Rehearsal, stdin: IO[str], stdout: IO[str]) -> None:
+        self.rehearsal = rehearsal
+        self.stdin = stdin
+        self.out = stdout
+        self.interactive = stdin.isatty()
+
+    def write(self, text: str = "", end: str = "\n") -> None:
+        self.out.write(text + end)
+        self.out.flush()
+
+    def show(self, events: Iterator[dict[str, Any]]) -> bool:
+        """Print a stream of events; False when the model failed."""
+        streaming: str | None = None
+        try:
+            for event in events:
+                if event["type"] == "token":
+                    if streaming != event["speaker"]:
+                        self.write(f"\n{event['name']}: ", end="")
+                        streaming = event["speaker"]
+                    self.write(event["text"], end="")
+                elif event["type"] == "line":
+                    if streaming == event["speaker"]:
+                        self.write()
+                    else:
+                        self.write(f"\n{event['name']}: {event['text']}")
+                    streaming = None
+        except ModelUnavailable as exc:
+            self.write(
+                f"\n\n[{exc}]\n[Your line is saved. /retry asks again; /quit leaves "
+                "and keeps the session.]"
+            )
+            return False
+        return True
+
+    def read(self) -> str | None:
+        if self.interactive:
+            try:
+                return input("\nYou: ")
+            except EOFError:
+                return None
+        line = self.stdin.readline()
+        if not line:
+            return None
+        line = line.rstrip("\n")
+        self.write(f"\nYou: {line}")
+        return line
+
+    def finish(self) -> None:
+        debrief = self.rehearsal.debrief()
+        if debrief:
+            self.write("\n" + debrief_text(debrief))
+        self.write(
+            f"\nSession {self.rehearsal.session_id} is finished. "
+            f"Export it with: rehearse export {self.rehearsal.session_id} --format md"
+        )
+
+    def loop(self) -> int:
+        while True:
+            status = self.rehearsal.status
+            if status == "finished":
+                self.finish()
+                return 0
+            line = self.read()
+            if line is None or line.strip() == "/quit":
+                self.write(
+                    f"\nSession {self.rehearsal.session_id} saved. Continue it with: "
+                    f"rehearse resume {self.rehearsal.session_id}"
+                )
+                return 0
+            command, _, argument = line.strip().partition(" ")
+            try:
+                if status == "interrupted" and command in ("", "/retry"):
+                    self.show(self.rehearsal.retry())
+                elif command == "/retry":
+                    self.write("[Nothing to retry.]")
+                elif command == "/end":
+                    self.show(self.rehearsal.end())
+                elif command == "/hint":
+                    self.write(f"[Hint: {self.rehearsal.hint()}]")
+                elif command == "/help":
+                    self.write(HELP)
+                elif command == "/rewind":
+                    self.rewind(argument)
+                elif command.startswith("/"):
+                    self.write(f"[Unknown command {command}. {HELP}]")
+                elif not line.strip():
+                    continue
+                else:
+                    self.show(self.rehearsal.say(line))
+            except RehearseError as exc:
+                self.write(f"[{exc}]")
+
+    def rewind(self, argument: str) -> None:
+        if not argument.strip().isdigit():
+            raise RehearseError("Say which of your turns to redo, e.g. /rewind 2.")
+        turn = int(argument)
+        self.rehearsal.rewind(turn)
+        self.write(f"[Back to just before your turn {turn}. The earlier version is kept.]")
+        for line in self.rehearsal.lines()[-2:]:
+            self.write(f"{line.name}: {line.text}")
+
+
+def introduce(scenario: Scenario, difficulty: str, out: IO[str]) -> None:
+    goals = "\n".join(f"  - {g.description} ({g.success})" for g in scenario.goals)
+    text = [
+        f"\n{scenario.title}  [{scenario.category}, {difficulty}]",
+        "",
+        scenario.summary,
+        "",
+        f"You are: {scenario.user_role}",
+        f"Setting: {scenario.setting}",
+        "",
+        "Your goals:",
+        goals,
+    ]
+    if scenario.learning.before:
+        text += ["", f"Before you start: {scenario.learning.before}"]
+    text += ["", "This is practice with a simulated character, not therapy.", HELP]
+    out.write("\n".join(text) + "\n")
+
+
+def play(
+    rehearsal: Rehearsal, *, new: bool, stdin: IO[str] | None = None, stdout: IO[str] | None = None
+) -> int:
+    out = stdout or sys.stdout
+    terminal = Terminal(rehearsal, stdin or sys.stdin, out)
+    state = rehearsal.state()
+    difficulty = state.difficulty if state else rehearsal.store.get(rehearsal.session_id).difficulty
+    introduce(rehearsal.scenario, difficulty, out)
+    terminal.write(f"Session {rehearsal.session_id}")
+    if new:
+        terminal.show(rehearsal.start())
+    else:
+        for line in rehearsal.lines():
+            terminal.write(f"{line.name}: {line.text}")
+        if rehearsal.status == "interrupted":
+            terminal.write("[The last turn did not finish; asking the model again.]")
+            terminal.show(rehearsal.retry())
+    return terminal.loop()

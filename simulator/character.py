@@ -1,0 +1,175 @@
+"""The character's system prompt and the clean-up of what the model says as the character.
+
+The prompt is built from the persona, the scenario, the current hidden state and the
+facts revealed so far. Private notes whose condition has not held are not in it at
+all: a model cannot leak what it was never told.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping, Sequence
+
+from simulator.prompts import CHARACTER_SYSTEM, DIFFICULTY, SAFETY_CLAUSE
+from simulator.schema import CastMember, Persona, Scenario, compiled
+from simulator.state import TurnRecord
+
+__all__ = ["ReplyCleaner", "character_prompt", "clean_stream", "feelings", "revealed_facts"]
+
+
+def revealed_facts(
+    scenario: Scenario, persona: Persona, trajectory: Sequence[TurnRecord]
+) -> list[str]:
+    """Facts this character may now disclose: a condition that held once stays revealed."""
+    history = [record["values"] for record in trajectory]
+    facts = []
+    for note in persona.private_notes:
+        if note.when and any(compiled(note.when).holds(v) for v in history):
+            facts.append(note.fact)
+    first = scenario.cast[0].persona_id
+    for reveal in scenario.reveals:
+        if (reveal.character or first) == persona.id and any(
+            compiled(reveal.when).holds(v) for v in history
+        ):
+            facts.append(reveal.fact)
+    return facts
+
+
+def _level(value: float, low: float, high: float) -> str:
+    share = (value - low) / (high - low)
+    return (
+        "very low"
+        if share < 0.2
+        else "low"
+        if share < 0.4
+        else ("moderate" if share < 0.6 else "high" if share < 0.8 else "very high")
+    )
+
+
+def feelings(scenario: Scenario, values: Mapping[str, float]) -> str:
+    """The hidden state in words ("trust: low; defensiveness: high")."""
+    parts = []
+    for name, var in scenario.state.items():
+        level = _level(values.get(name, var.start), var.min, var.max)
+        parts.append(f"{name.replace('_', ' ')}: {level}")
+    return "; ".join(parts)
+
+
+def character_prompt(
+    scenario: Scenario,
+    member: CastMember,
+    difficulty: str,
+    trajectory: Sequence[TurnRecord],
+) -> str:
+    persona = member.persona
+    assert isinstance(persona, Persona), "the loader resolves persona references"
+    values = trajectory[-1]["values"] if trajectory else scenario.start_state()
+    facts = revealed_facts(scenario, persona, trajectory)
+    revealed = ""
+    if facts:
+        revealed = (
+            "\nYou are now ready to bring up, in your own words, when it fits:\n"
+            + "\n".join(f"- {fact}" for fact in facts)
+            + "\n"
+        )
+    level_note = getattr(scenario.difficulty, difficulty, None)
+    return CHARACTER_SYSTEM.format(
+        name=persona.name,
+        who=persona.who,
+        voice=persona.voice,
+        background=persona.background,
+        wants="; ".join(persona.wants),
+        fears="; ".join(persona.fears),
+        under_pressure=persona.under_pressure,
+        softens=f"\nWhat reaches you: {persona.softens_when}" if persona.softens_when else "",
+        intent=(
+            f"\nWhat you are trying to do for them: {persona.positive_intent}"
+            if persona.positive_intent
+            else ""
+        )
+        + (f"\nWhat you need: {persona.needs}" if persona.needs else ""),
+        samples=(
+            "Lines in your voice: " + " / ".join(f'"{s}"' for s in persona.sample_lines) + "\n"
+            if persona.sample_lines
+            else ""
+        ),
+        setting=scenario.setting,
+        user_role=scenario.user_role,
+        relationship=f"\nYour relationship: {member.relationship}" if member.relationship else "",
+        feelings=feelings(scenario, values),
+        difficulty=DIFFICULTY[difficulty] + (f" {level_note}" if level_note else "") + "\n",
+        revealed=revealed,
+        safety=SAFETY_CLAUSE,
+    )
+
+
+_SENTENCE_END = re.compile(r"[.!?]+[\"')]?(?=\s+\S)")
+
+
+class ReplyCleaner:
+    """Turns the model's raw stream into the character's spoken words, incrementally.
+
+    Small models often prefix their own name, wrap the line in quotes, or carry on
+    writing the user's next line ("User: ..."). Text is held back only while it could
+    still be the start of such a tag (the last line while it is short), so clean text
+    streams out with little delay and what is shown is exactly what is saved.
+    """
+
+    HOLD = 24  # characters: longer than any speaker tag worth catching
+    MAX_SENTENCES = 4  # people speak in short turns; small models ramble without a cap
+
+    def __init__(self, name: str, others: Sequence[str] = ("User", "You", "Me")) -> None:
+        speakers = "|".join(re.escape(s) for s in (*others, "Assistant", "System", name))
+        self._own = re.compile(rf"^\s*(?:\*\*)?{re.escape(name)}(?:\*\*)?\s*:\s*", re.IGNORECASE)
+        self._stop = re.compile(
+            rf"\n\s*(?:\*\*)?(?:{speakers})(?:\*\*)?\s*:|\n\s*\n|<\||\[/?INST", re.IGNORECASE
+        )
+        self._raw = ""
+        self._sent = 0
+        self._done = False
+
+    def feed(self, piece: str) -> str:
+        """Add raw text; return the clean text that is now safe to show."""
+        if self._done:
+            return ""
+        self._raw += piece
+        return self._emit(final=False)
+
+    def finish(self) -> str:
+        """The rest of the clean text once the stream has ended."""
+        out = "" if self._done else self._emit(final=True)
+        self._done = True
+        return out
+
+    def _emit(self, final: bool) -> str:
+        text = self._own.sub("", self._raw, count=1).lstrip().lstrip('"')
+        stop = self._stop.search(text)
+        if stop:
+            text, final, self._done = text[: stop.start()], True, True
+        ends = list(_SENTENCE_END.finditer(text))
+        if len(ends) >= self.MAX_SENTENCES:
+            text, final, self._done = text[: ends[self.MAX_SENTENCES - 1].end()], True, True
+        if final:
+            text = text.rstrip()
+            if self._raw.lstrip().startswith('"') or self._own.match(self._raw):
+                text = text.removesuffix('"').rstrip()
+        else:
+            tail = text.rsplit("\n", 1)[-1]
+            if len(tail) < self.HOLD:
+                text = text[: len(text) - len(tail)]
+            # Trailing space may precede a tag; a trailing quote may be the closing one.
+            text = text.rstrip().rstrip('"')
+        chunk = text[self._sent :] if len(text) > self._sent else ""
+        self._sent = max(self._sent, len(text))
+        return chunk
+
+
+def clean_stream(cleaner: ReplyCleaner, pieces: Iterator[str]) -> Iterator[str]:
+    """Feed raw pieces through ``cleaner``, yielding clean text as it becomes safe."""
+    for piece in pieces:
+        out = cleaner.feed(piece)
+        if out:
+            yield out
+    rest = cleaner.finish()
+    if rest:
+        yield rest

@@ -1,0 +1,29 @@
+"""Run-time settings of the role-play graph, passed as ``context=`` on every call.
+
+They are not checkpointed: a session resumed later gets the context of that run
+(the same scenario by id, possibly another model).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from langchain_core.language_models import BaseChatModel
+
+from simulator.schema import Scenario
+
+__all__ = ["Context"]
+
+
+@dataclass(kw_only=True)
+class Context:
+    """What a run of the graph needs besides its state."""
+
+    scenario: Scenario
+    model: BaseChatModel
+    # "model": structured output from the model, falling back to rules when it fails;
+    # "rules": the deterministic assessment only (right for tiny models that cannot judge).
+    assessor: Literal["model", "rules"] = "model"
+    # Longest character reply, in tokens: real people speak in short turns.
+    reply_tokens: int = 160

@@ -1,0 +1,235 @@
+"""Driving one practice session: start, speak, end, retry, rewind, hint.
+
+:class:`Rehearsal` is the one API the terminal, the web UI and the tests share. Its
+streaming methods yield events as the graph runs:
+
+- ``{"type": "token", "speaker", "name", "text"}``: a piece of a character's line;
+- ``{"type": "line", "speaker", "name", "text", "turn"}``: a character's whole line.
+
+After a call, :attr:`Rehearsal.status` says what comes next. A model failure raises
+:class:`~simulator.errors.ModelUnavailable`; the user's line is already saved and
+:meth:`Rehearsal.retry` asks the model again, so nothing the user wrote is lost.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any, Literal
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage
+from langgraph.types import Command, StateSnapshot
+
+from simulator.coach import hint as coach_hint
+from simulator.context import Context
+from simulator.errors import RehearseError
+from simulator.schema import Scenario
+from simulator.state import State
+from simulator.store import SessionStore
+from simulator.transcript import Line, transcript
+
+__all__ = ["Rehearsal", "Status"]
+
+Status = Literal["new", "awaiting_user", "finished", "interrupted"]
+_SPEAKING_NODES = ("open_scene", "character_reply")
+
+
+class Rehearsal:
+    """One session (a LangGraph thread), bound to a scenario and a model."""
+
+    def __init__(
+        self,
+        store: SessionStore,
+        session_id: str,
+        scenario: Scenario,
+        model: BaseChatModel | None = None,
+        *,
+        assessor: Literal["model", "rules"] = "model",
+    ) -> None:
+        self.store = store
+        self.session_id = session_id
+        self.scenario = scenario
+        self.model = model  # None: read-only use (listing, exporting)
+        self.assessor = assessor
+        # Set by rewind(): the checkpoint the next turn branches from.
+        self._branch_from: str | None = None
+        # Set by begin(): the input that opens a new session's scene.
+        self._pending_input: dict[str, Any] | None = None
+
+    @classmethod
+    def begin(
+        cls,
+        store: SessionStore,
+        scenario: Scenario,
+        model: BaseChatModel,
+        *,
+        difficulty: str | None = None,
+        model_name: str = "",
+        owner: str = "",
+        assessor: Literal["model", "rules"] = "model",
+    ) -> Rehearsal:
+        level = difficulty or scenario.difficulty.default
+        if level not in ("easy", "medium", "hard"):
+            raise RehearseError(f"Difficulty must be easy, medium or hard, not {level!r}.")
+        session_id = store.create(scenario.id, scenario.title, level, model_name, owner)
+        rehearsal = cls(store, session_id, scenario, model, assessor=assessor)
+        rehearsal._pending_input = {"scenario_id": scenario.id, "difficulty": level}
+        return rehearsal
+
+    @property
+    def context(self) -> Context:
+        if self.model is None:
+            raise RehearseError("This session was opened read-only, without a model.")
+        return Context(scenario=self.scenario, model=self.model, assessor=self.assessor)
+
+    # --- state --------------------------------------------------------------------------
+
+    @property
+    def config(self) -> dict[str, Any]:
+        configurable: dict[str, Any] = {"thread_id": self.session_id}
+        if self._branch_from:
+            configurable["checkpoint_id"] = self._branch_from
+        return {"configurable": configurable}
+
+    def snapshot(self) -> StateSnapshot:
+        return self.store.graph.get_state(self.config)
+
+    def state(self) -> State | None:
+        values = self.snapshot().values
+        return State(**values) if values else None
+
+    @property
+    def status(self) -> Status:
+        snap = self.snapshot()
+        if not snap.values:
+            return "new"
+        if snap.values.get("debrief") is not None:
+            return "finished"
+        if snap.next == ("user_turn",) and snap.interrupts:
+            return "awaiting_user"
+        return "interrupted"
+
+    def lines(self) -> list[Line]:
+        state = self.state()
+        return transcript(state.messages, self.scenario) if state else []
+
+    def debrief(self) -> dict[str, Any] | None:
+        state = self.state()
+        return state.debrief if state else None
+
+    # --- running ------------------------------------------------------------------------
+
+    def _run(self, payload: Any) -> Iterator[dict[str, Any]]:
+        stream = self.store.graph.stream(
+            payload, self.config, context=self.context, stream_mode=["custom", "updates"]
+        )
+        # After the first step the new checkpoints are the head of the thread.
+        self._branch_from = None
+        turn = 0
+        for mode, data in stream:
+            if mode == "custom":
+                yield {"type": "token", **data}
+                continue
+            for node, update in data.items():
+                if node == "user_turn" and update:
+                    turn = update.get("turn", turn)
+                if node in _SPEAKING_NODES and update:
+                    for message in update["messages"]:
+                        if isinstance(message, AIMessage):
+                            speaker = message.name or ""
+                            yield {
+                                "type": "line",
+                                "speaker": speaker,
+                                "name": self.scenario.persona(speaker).name,
+                                "text": str(message.content),
+                                "turn": turn,
+                            }
+        state = self.state()
+        if state is not None:
+            self.store.update(self.session_id, turns=state.turn, finished=state.debrief is not None)
+
+    def start(self) -> Iterator[dict[str, Any]]:
+        """Open the scene (a new session) and stream the opening lines."""
+        if self._pending_input is None:
+            raise RehearseError("This session has already started.")
+        payload, self._pending_input = self._pending_input, None
+        yield from self._run(payload)
+
+    def say(self, text: str) -> Iterator[dict[str, Any]]:
+        """The user's turn; streams the character's reply."""
+        text = text.strip()
+        if not text:
+            raise RehearseError("Say something first (an empty line is not a turn).")
+        self._require("awaiting_user")
+        yield from self._run(Command(resume={"text": text}))
+
+    def end(self) -> Iterator[dict[str, Any]]:
+        """End the scene now; the debrief is written."""
+        self._require("awaiting_user")
+        yield from self._run(Command(resume={"end": True}))
+
+    def retry(self) -> Iterator[dict[str, Any]]:
+        """Continue a turn that stopped half-way (the model failed); nothing is repeated."""
+        self._require("interrupted")
+        yield from self._run(None)
+
+    def _require(self, expected: Status) -> None:
+        status = self.status
+        if status != expected:
+            messages = {
+                "finished": "This session is finished; its debrief is ready.",
+                "interrupted": "The last turn did not finish; retry it first.",
+                "awaiting_user": "The scene is waiting for your line.",
+                "new": "This session has not started.",
+            }
+            raise RehearseError(messages[status])
+
+    # --- rewind and branches ------------------------------------------------------------
+
+    def _current_branch(self) -> list[StateSnapshot]:
+        """Checkpoints from the head back to the start, following parents."""
+        history = {
+            s.config["configurable"]["checkpoint_id"]: s
+            for s in self.store.graph.get_state_history(
+                {"configurable": {"thread_id": self.session_id}}
+            )
+        }
+        branch = []
+        snap: StateSnapshot | None = self.snapshot()
+        while snap is not None:
+            branch.append(snap)
+            parent = snap.parent_config
+            snap = history.get(parent["configurable"]["checkpoint_id"]) if parent else None
+        return branch
+
+    def rewind(self, turn: int) -> None:
+        """Go back to just before your ``turn``-th line; the next :meth:`say` branches there.
+
+        The abandoned branch stays in the store (see :meth:`branches`).
+        """
+        for snap in self._current_branch():
+            if snap.next == ("user_turn",) and snap.values.get("turn") == turn - 1:
+                self._branch_from = snap.config["configurable"]["checkpoint_id"]
+                return
+        taken = self.state().turn if self.state() else 0
+        raise RehearseError(f"You can rewind to turns 1 to {taken}; there is no turn {turn}.")
+
+    def branches(self) -> list[list[Line]]:
+        """The transcript of every branch's latest point, newest first."""
+        snaps = list(
+            self.store.graph.get_state_history({"configurable": {"thread_id": self.session_id}})
+        )
+        parents = {
+            s.parent_config["configurable"]["checkpoint_id"] for s in snaps if s.parent_config
+        }
+        leaves = [s for s in snaps if s.config["configurable"]["checkpoint_id"] not in parents]
+        return [transcript(State(**s.values).messages, self.scenario) for s in leaves if s.values]
+
+    # --- coaching -----------------------------------------------------------------------
+
+    def hint(self) -> str:
+        """One coaching hint for this moment; it is not added to the transcript."""
+        state = self.state()
+        if state is None:
+            raise RehearseError("Start the scene first.")
+        return coach_hint(self.context, state)

@@ -1,0 +1,52 @@
+"""The role-play graph's state: what a session holds between turns.
+
+Everything else (the current hidden values, revealed facts, goal progress) is derived
+from these fields, so a checkpoint never disagrees with itself.
+"""
+
+from __future__ import annotations
+
+import operator
+from dataclasses import dataclass, field
+from typing import Annotated, Any, Literal
+
+from langchain_core.messages import AnyMessage
+from langgraph.graph.message import add_messages
+
+__all__ = ["EndedBy", "InputState", "State", "TurnRecord"]
+
+EndedBy = Literal["user", "condition", "max_turns"]
+
+# One entry per assessed turn (turn 0 is the scene's start):
+#   {"turn": int, "values": {var: float}, "deltas": {var: float}, "moves": [str],
+#    "goals": [goal ids this turn is evidence for], "source": "model" | "rules", "note": str}
+TurnRecord = dict[str, Any]
+
+
+@dataclass(kw_only=True)
+class InputState:
+    """What a caller provides to start a session."""
+
+    scenario_id: str
+    difficulty: Literal["easy", "medium", "hard"] = "medium"
+
+
+@dataclass(kw_only=True)
+class State(InputState):
+    """The full state of one practice session."""
+
+    # The transcript. Character lines carry the persona id as ``name``.
+    messages: Annotated[list[AnyMessage], add_messages] = field(default_factory=list)
+    # How many turns the user has taken.
+    turn: int = 0
+    # The hidden state after every turn, appended by the assessment.
+    trajectory: Annotated[list[TurnRecord], operator.add] = field(default_factory=list)
+    # Set when the user ends the scene themselves.
+    user_ended: bool = False
+    # Written once by the debrief node; its presence means the session is finished.
+    debrief: dict[str, Any] | None = None
+
+    @property
+    def values(self) -> dict[str, float]:
+        """The current hidden state values."""
+        return dict(self.trajectory[-1]["values"]) if self.trajectory else {}

@@ -1,0 +1,65 @@
+"""Shared fixtures: an isolated data directory, a small test scenario, fake chat models."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
+from langchain_core.messages import AIMessage
+
+from simulator.catalog import Catalog
+from simulator.schema import Scenario
+from simulator.store import SessionStore
+
+DATA = Path(__file__).parent / "data"
+
+
+@pytest.fixture(autouse=True)
+def rehearse_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test gets its own data directory; nothing touches the real home."""
+    home = tmp_path / "home"
+    monkeypatch.setenv("REHEARSE_HOME", str(home))
+    for name in ("REHEARSE_MODEL", "OPENAI_BASE_URL", "OPENAI_API_KEY", "REHEARSE_ASSESSOR"):
+        monkeypatch.delenv(name, raising=False)
+    return home
+
+
+@pytest.fixture
+def test_catalog() -> Catalog:
+    return Catalog.load([("test", DATA / "scenarios", DATA / "personas")])
+
+
+@pytest.fixture
+def scene(test_catalog: Catalog) -> Scenario:
+    return test_catalog.get("test-scene")
+
+
+@pytest.fixture
+def store(rehearse_home: Path) -> Iterator[SessionStore]:
+    rehearse_home.mkdir(parents=True, exist_ok=True)
+    store = SessionStore(rehearse_home / "sessions.sqlite")
+    yield store
+    store.close()
+
+
+def fake_model(*replies: str) -> GenericFakeChatModel:
+    """A chat model that streams the given replies in order (word by word)."""
+    return GenericFakeChatModel(messages=iter([AIMessage(content=r) for r in replies]))
+
+
+class BrokenChatModel(GenericFakeChatModel):
+    """A chat model whose endpoint is down: every call fails."""
+
+    def _generate(self, *args: Any, **kwargs: Any) -> Any:
+        raise ConnectionError("endpoint down")
+
+    def _stream(self, *args: Any, **kwargs: Any) -> Any:
+        raise ConnectionError("endpoint down")
+
+
+@pytest.fixture
+def broken_model() -> BrokenChatModel:
+    return BrokenChatModel(messages=iter([]))
