@@ -63,7 +63,10 @@ def by_rules(scenario: Scenario, difficulty: str, text: str) -> TurnAssessment:
     """The deterministic assessment: helpful moves build rapport, harmful ones break it."""
     moves = analyse(text)
     reward, penalty = SCALE[difficulty]
-    quality = reward * len(moves & HELPFUL) - penalty * 1.5 * len(moves & HARMFUL)
+    helpful, harmful = len(moves & HELPFUL), len(moves & HARMFUL)
+    # Diminishing returns: a second good move in one turn adds half as much as the first.
+    quality = reward * (1 + 0.5 * (helpful - 1)) if helpful else 0.0
+    quality -= penalty * (1.5 + 0.5 * (harmful - 1)) if harmful else 0.0
     if "advice" in moves and not moves & HELPFUL:
         quality -= 0.5 * penalty  # advice before understanding usually lands as pressure
     quality = _clamp(quality, -MAX_STEP, MAX_STEP)

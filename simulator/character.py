@@ -111,22 +111,41 @@ class ReplyCleaner:
 
     Small models often prefix their own name, wrap the line in quotes, or carry on
     writing the user's next line ("User: ..."). Text is held back only while it could
-    still be the start of such a tag (the last line while it is short), so clean text
-    streams out with little delay and what is shown is exactly what is saved.
+    still become such a tag (a line that so far spells "Us", a trailing "<"), so clean
+    text streams out at once and what is shown is exactly what is saved.
     """
 
-    HOLD = 24  # characters: longer than any speaker tag worth catching
     MAX_SENTENCES = 4  # people speak in short turns; small models ramble without a cap
 
     def __init__(self, name: str, others: Sequence[str] = ("User", "You", "Me")) -> None:
-        speakers = "|".join(re.escape(s) for s in (*others, "Assistant", "System", name))
+        speakers = (*others, "Assistant", "System", name)
+        alternatives = "|".join(re.escape(s) for s in speakers)
         self._own = re.compile(rf"^\s*(?:\*\*)?{re.escape(name)}(?:\*\*)?\s*:\s*", re.IGNORECASE)
         self._stop = re.compile(
-            rf"\n\s*(?:\*\*)?(?:{speakers})(?:\*\*)?\s*:|\n\s*\n|<\||\[/?INST", re.IGNORECASE
+            rf"\n\s*(?:\*\*)?(?:{alternatives})(?:\*\*)?\s*:|\n\s*\n|<\||\[/?INST", re.IGNORECASE
         )
+        self._name_tag = name.lower() + ":"
+        self._line_tags = [s.lower() + ":" for s in speakers]
         self._raw = ""
         self._sent = 0
         self._done = False
+
+    def _held(self, text: str) -> int:
+        """How many trailing characters of ``text`` could still turn into a tag."""
+        if self._sent == 0 and "\n" not in text:
+            start = self._raw.lstrip().replace("*", "").lower()
+            if not self._own.match(self._raw) and self._name_tag.startswith(start):
+                return len(text)  # maybe our own name prefix, still arriving
+        if "\n" in text:
+            cut = text.rindex("\n")
+            line = text[cut + 1 :].lstrip().lstrip("*").lower()
+            if not line or any(tag.startswith(line) for tag in self._line_tags):
+                return len(text) - cut
+        for size in range(min(6, len(text)), 0, -1):
+            end = text[-size:].lower()
+            if any(tag.startswith(end) for tag in ("<|", "[inst", "[/inst")):
+                return size
+        return 0
 
     def feed(self, piece: str) -> str:
         """Add raw text; return the clean text that is now safe to show."""
@@ -154,9 +173,7 @@ class ReplyCleaner:
             if self._raw.lstrip().startswith('"') or self._own.match(self._raw):
                 text = text.removesuffix('"').rstrip()
         else:
-            tail = text.rsplit("\n", 1)[-1]
-            if len(tail) < self.HOLD:
-                text = text[: len(text) - len(tail)]
+            text = text[: len(text) - self._held(text)]
             # Trailing space may precede a tag; a trailing quote may be the closing one.
             text = text.rstrip().rstrip('"')
         chunk = text[self._sent :] if len(text) > self._sent else ""

@@ -40,6 +40,13 @@ class Clause:
     def holds(self, state: Mapping[str, float]) -> bool:
         return _OPERATORS[self.op](state.get(self.variable, 0.0), self.value)
 
+    def distance(self, state: Mapping[str, float]) -> float:
+        """How far the variable is from satisfying this clause (0 when it holds)."""
+        if self.holds(state):
+            return 0.0
+        value = state.get(self.variable, 0.0)
+        return abs(value - self.value) if self.op != "!=" else 1.0
+
     def __str__(self) -> str:
         value = int(self.value) if self.value == int(self.value) else self.value
         return f"{self.variable} {self.op} {value}"
@@ -54,6 +61,10 @@ class Condition:
 
     def holds(self, state: Mapping[str, float]) -> bool:
         return any(all(clause.holds(state) for clause in group) for group in self.groups)
+
+    def distance(self, state: Mapping[str, float]) -> float:
+        """How far ``state`` is from satisfying the condition (0 when it holds)."""
+        return min(sum(c.distance(state) for c in group) for group in self.groups)
 
     @property
     def variables(self) -> set[str]:

@@ -50,15 +50,18 @@ def goal_verdicts(
         evidence = [r["turn"] for r in turns if goal.id in r["goals"]]
         criteria: list[bool] = []
         reached_at = None
+        closer = False
         if goal.met_when:
             condition = compiled(goal.met_when)
             reached_at = next((r["turn"] for r in turns if condition.holds(r["values"])), None)
             criteria.append(reached_at is not None)
+            start, end = trajectory[0]["values"], trajectory[-1]["values"]
+            closer = condition.distance(end) < condition.distance(start)
         if goal.evidence_moves or goal.keywords or not criteria:
             criteria.append(bool(evidence))
         if all(criteria):
             verdict = "met"
-        elif any(criteria) or evidence:
+        elif any(criteria) or evidence or closer:
             verdict = "partly"
         else:
             verdict = "not_yet"

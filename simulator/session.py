@@ -51,8 +51,6 @@ class Rehearsal:
         self.scenario = scenario
         self.model = model  # None: read-only use (listing, exporting)
         self.assessor = assessor
-        # Set by rewind(): the checkpoint the next turn branches from.
-        self._branch_from: str | None = None
         # Set by begin(): the input that opens a new session's scene.
         self._pending_input: dict[str, Any] | None = None
 
@@ -86,10 +84,8 @@ class Rehearsal:
 
     @property
     def config(self) -> dict[str, Any]:
-        configurable: dict[str, Any] = {"thread_id": self.session_id}
-        if self._branch_from:
-            configurable["checkpoint_id"] = self._branch_from
-        return {"configurable": configurable}
+        # No checkpoint id: the newest checkpoint, which is the current branch's head.
+        return {"configurable": {"thread_id": self.session_id}}
 
     def snapshot(self) -> StateSnapshot:
         return self.store.graph.get_state(self.config)
@@ -105,7 +101,7 @@ class Rehearsal:
             return "new"
         if snap.values.get("debrief") is not None:
             return "finished"
-        if snap.next == ("user_turn",) and snap.interrupts:
+        if snap.next == ("user_turn",):
             return "awaiting_user"
         return "interrupted"
 
@@ -123,8 +119,6 @@ class Rehearsal:
         stream = self.store.graph.stream(
             payload, self.config, context=self.context, stream_mode=["custom", "updates"]
         )
-        # After the first step the new checkpoints are the head of the thread.
-        self._branch_from = None
         turn = 0
         for mode, data in stream:
             if mode == "custom":
@@ -190,9 +184,7 @@ class Rehearsal:
         """Checkpoints from the head back to the start, following parents."""
         history = {
             s.config["configurable"]["checkpoint_id"]: s
-            for s in self.store.graph.get_state_history(
-                {"configurable": {"thread_id": self.session_id}}
-            )
+            for s in self.store.graph.get_state_history(self.config)
         }
         branch = []
         snap: StateSnapshot | None = self.snapshot()
@@ -203,22 +195,23 @@ class Rehearsal:
         return branch
 
     def rewind(self, turn: int) -> None:
-        """Go back to just before your ``turn``-th line; the next :meth:`say` branches there.
+        """Go back to just before your ``turn``-th line and carry on from there.
 
-        The abandoned branch stays in the store (see :meth:`branches`).
+        The checkpoint is copied ("forked") so the copy becomes the thread's newest
+        checkpoint: the session continues on the new branch, here and after a restart,
+        and the abandoned branch stays in the store (see :meth:`branches`). Resuming the
+        original checkpoint instead would replay the answer already recorded there.
         """
         for snap in self._current_branch():
-            if snap.next == ("user_turn",) and snap.values.get("turn") == turn - 1:
-                self._branch_from = snap.config["configurable"]["checkpoint_id"]
+            if snap.next == ("user_turn",) and snap.values.get("turn", 0) == turn - 1:
+                self.store.graph.update_state(snap.config, None, as_node="__copy__")
                 return
         taken = self.state().turn if self.state() else 0
         raise RehearseError(f"You can rewind to turns 1 to {taken}; there is no turn {turn}.")
 
     def branches(self) -> list[list[Line]]:
         """The transcript of every branch's latest point, newest first."""
-        snaps = list(
-            self.store.graph.get_state_history({"configurable": {"thread_id": self.session_id}})
-        )
+        snaps = list(self.store.graph.get_state_history(self.config))
         parents = {
             s.parent_config["configurable"]["checkpoint_id"] for s in snaps if s.parent_config
         }

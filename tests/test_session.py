@@ -1,0 +1,224 @@
+"""Sessions on disk: resume in a fresh process, rewind into a branch, model failures, exports."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from simulator.errors import ModelUnavailable, RehearseError
+from simulator.report import debrief_text, export_json, export_markdown
+from simulator.schema import Scenario
+from simulator.session import Rehearsal
+from simulator.store import SessionStore
+from tests.conftest import BrokenChatModel, fake_model
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def play(rehearsal: Rehearsal, *lines: str) -> list[dict]:
+    events = list(rehearsal.start())
+    for line in lines:
+        events += list(rehearsal.say(line))
+    return events
+
+
+def test_events_stream_tokens_then_the_whole_line(store: SessionStore, scene: Scenario) -> None:
+    rehearsal = Rehearsal.begin(
+        store,
+        scene,
+        fake_model("I have been swamped lately, to be honest, and the spec changed twice."),
+    )
+    events = play(rehearsal, "How are things?")
+    assert events[0] == {
+        "type": "line",
+        "speaker": "sam-test",
+        "name": "Sam",
+        "text": "You wanted to see me?",
+        "turn": 0,
+    }
+    tokens = [e["text"] for e in events if e["type"] == "token"]
+    whole = "I have been swamped lately, to be honest, and the spec changed twice."
+    assert len(tokens) > 5 and "".join(tokens) == whole
+    assert events[-1]["type"] == "line" and events[-1]["text"] == whole
+    assert events[-1]["turn"] == 1
+
+
+def test_sessions_are_listed_with_status(store: SessionStore, scene: Scenario) -> None:
+    first = Rehearsal.begin(store, scene, fake_model("Yes.", "rewrite"), model_name="fake")
+    play(first, "Hello.")
+    list(first.end())
+    second = Rehearsal.begin(store, scene, fake_model("Yes."))
+    play(
+        second,
+        "Hello.",
+    )
+    sessions = {s.id: s for s in store.list()}
+    assert sessions[first.session_id].status == "finished"
+    assert sessions[first.session_id].model == "fake"
+    assert sessions[second.session_id].status == "active"
+    assert sessions[second.session_id].turns == 1
+    assert store.list()[0].id == second.session_id  # most recent first
+
+
+def test_owner_only_sees_own_sessions(store: SessionStore, scene: Scenario) -> None:
+    mine = Rehearsal.begin(store, scene, fake_model(), owner="ana")
+    Rehearsal.begin(store, scene, fake_model(), owner="ben")
+    assert [s.id for s in store.list(owner="ana")] == [mine.session_id]
+    with pytest.raises(RehearseError):
+        store.get(mine.session_id, owner="ben")
+
+
+SCRIPT = textwrap.dedent(
+    """
+    import json, sys
+    from pathlib import Path
+    from simulator.catalog import Catalog
+    from simulator.session import Rehearsal
+    from simulator.store import SessionStore
+    from tests.conftest import DATA, fake_model
+
+    scene = Catalog.load([("test", DATA / "scenarios", DATA / "personas")]).get("test-scene")
+    store = SessionStore(Path(sys.argv[1]))
+    action = sys.argv[2]
+    if action == "begin":
+        r = Rehearsal.begin(store, scene, fake_model("First reply."))
+        list(r.start()); list(r.say("What happened this week?"))
+        print(r.session_id)
+    elif action == "continue":
+        r = Rehearsal(store, sys.argv[3], scene, fake_model("Second reply.", "Try this."))
+        before = [l.text for l in r.lines()]
+        list(r.say("Tell me more."))
+        list(r.end())
+        print(json.dumps({"status_before": "seen", "before": before,
+                          "after": [l.text for l in r.lines()],
+                          "ended_by": r.debrief()["ended_by"]}))
+    """
+)
+
+
+def test_resume_in_a_fresh_process(tmp_path: Path) -> None:
+    db = tmp_path / "sessions.sqlite"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+
+    def run(*args: str) -> str:
+        done = subprocess.run(
+            [sys.executable, "-c", SCRIPT, str(db), *args],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout.strip().splitlines()[-1]
+
+    session_id = run("begin")
+    result = json.loads(run("continue", session_id))
+    assert result["before"] == ["You wanted to see me?", "What happened this week?", "First reply."]
+    assert result["after"] == result["before"] + ["Tell me more.", "Second reply."]
+    assert result["ended_by"] == "user"
+
+
+def test_rewind_branches_and_keeps_the_old_branch(store: SessionStore, scene: Scenario) -> None:
+    rehearsal = Rehearsal.begin(store, scene, fake_model("One.", "Two.", "Three.", "Other."))
+    play(rehearsal, "First line.", "Second line.", "Third line.")
+    rehearsal.rewind(2)
+    # Before the new line is sent, the view is the state just before turn 2.
+    assert [line.text for line in rehearsal.lines()] == [
+        "You wanted to see me?",
+        "First line.",
+        "One.",
+    ]
+    assert rehearsal.status == "awaiting_user"
+    list(rehearsal.say("A better second line?"))
+    texts = [line.text for line in rehearsal.lines()]
+    assert texts == [
+        "You wanted to see me?",
+        "First line.",
+        "One.",
+        "A better second line?",
+        "Other.",
+    ]
+    assert rehearsal.state().turn == 2
+    # The abandoned branch is still there in full.
+    branches = [[line.text for line in b] for b in rehearsal.branches()]
+    assert texts in branches
+    assert any("Third line." in b and "Three." in b for b in branches)
+    # A fresh handle on the session continues the new branch, not the old one.
+    again = Rehearsal(store, rehearsal.session_id, scene, fake_model())
+    assert [line.text for line in again.lines()] == texts
+
+
+def test_rewind_to_a_turn_that_does_not_exist(store: SessionStore, scene: Scenario) -> None:
+    rehearsal = Rehearsal.begin(store, scene, fake_model("One."))
+    play(rehearsal, "First line.")
+    with pytest.raises(RehearseError, match="turns 1 to 1"):
+        rehearsal.rewind(5)
+
+
+def test_model_failure_keeps_the_line_and_retry_completes(
+    store: SessionStore, scene: Scenario, broken_model: BrokenChatModel
+) -> None:
+    rehearsal = Rehearsal.begin(store, scene, broken_model)
+    list(rehearsal.start())
+    with pytest.raises(ModelUnavailable, match="did not answer"):
+        list(rehearsal.say("Can we talk about the deadline?"))
+    assert rehearsal.status == "interrupted"
+    texts = [line.text for line in rehearsal.lines()]
+    assert texts == ["You wanted to see me?", "Can we talk about the deadline?"]  # no half reply
+    with pytest.raises(RehearseError, match="retry"):
+        list(rehearsal.say("Another line"))
+    rehearsal.model = fake_model("Sure, go on.")  # the endpoint is back
+    list(rehearsal.retry())
+    assert rehearsal.status == "awaiting_user"
+    assert [line.text for line in rehearsal.lines()] == texts + ["Sure, go on."]
+    assert rehearsal.state().turn == 1 and len(rehearsal.state().trajectory) == 2
+
+
+def test_debrief_survives_a_failing_model(
+    store: SessionStore, scene: Scenario, broken_model: BrokenChatModel
+) -> None:
+    rehearsal = Rehearsal.begin(store, scene, fake_model("Sure."))
+    play(rehearsal, "What's on your mind? It sounds like a heavy week.")
+    rehearsal.model = broken_model
+    list(rehearsal.end())
+    debrief = rehearsal.debrief()
+    assert debrief is not None and rehearsal.status == "finished"
+    assert debrief["try_instead"]["rewrite"] is None
+    assert "could not write a suggestion" in debrief["try_instead"]["unavailable"]
+    # Everything else is still there.
+    # rapport needs trust >= 6: one good turn at medium moves it from 4 to 5.5, part of the way.
+    assert {g["id"]: g["verdict"] for g in debrief["goals"]} == {"ask": "met", "rapport": "partly"}
+    assert debrief["moves"]["open_question"] == 1 and debrief["moves"]["reflection"] == 1
+    assert debrief["state"]["variables"]["trust"]["end"] > 4
+    assert "could not write a suggestion" in debrief_text(debrief)
+    # The hint also works without a model.
+    assert rehearsal.hint()
+
+
+def test_finished_session_refuses_more_turns(store: SessionStore, scene: Scenario) -> None:
+    rehearsal = Rehearsal.begin(store, scene, fake_model("Ok.", "rewrite"))
+    play(rehearsal, "Hi.")
+    list(rehearsal.end())
+    with pytest.raises(RehearseError, match="finished"):
+        list(rehearsal.say("More?"))
+
+
+def test_exports(store: SessionStore, scene: Scenario) -> None:
+    rehearsal = Rehearsal.begin(store, scene, fake_model("Ok then.", "Better line."))
+    play(rehearsal, "What would help?")
+    list(rehearsal.end())
+    meta = store.get(rehearsal.session_id).as_dict()
+    data = json.loads(export_json(meta, rehearsal.lines(), rehearsal.debrief()))
+    assert data["session"]["id"] == rehearsal.session_id
+    assert [line["speaker"] for line in data["transcript"]] == ["sam-test", "you", "sam-test"]
+    assert data["debrief"]["try_instead"]["rewrite"] == "Better line."
+    markdown = export_markdown(meta, rehearsal.lines(), rehearsal.debrief())
+    assert "**You** (turn 1): What would help?" in markdown
+    assert "DEBRIEF: A test scene" in markdown
