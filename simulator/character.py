@@ -35,6 +35,10 @@ def revealed_facts(
     return facts
 
 
+def _listing(items: Sequence[str]) -> str:
+    return "; ".join(item.strip().rstrip(".") for item in items) + "."
+
+
 def _level(value: float, low: float, high: float) -> str:
     share = (value - low) / (high - low)
     return (
@@ -70,7 +74,6 @@ def character_prompt(
         revealed = (
             "\nYou are now ready to bring up, in your own words, when it fits:\n"
             + "\n".join(f"- {fact}" for fact in facts)
-            + "\n"
         )
     level_note = getattr(scenario.difficulty, difficulty, None)
     return CHARACTER_SYSTEM.format(
@@ -78,8 +81,8 @@ def character_prompt(
         who=persona.who,
         voice=persona.voice,
         background=persona.background,
-        wants="; ".join(persona.wants),
-        fears="; ".join(persona.fears),
+        wants=_listing(persona.wants),
+        fears=_listing(persona.fears),
         under_pressure=persona.under_pressure,
         softens=f"\nWhat reaches you: {persona.softens_when}" if persona.softens_when else "",
         intent=(
