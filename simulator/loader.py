@@ -55,6 +55,7 @@ def _index_lines(root: yaml.Node, file: str) -> dict[FieldPath, int]:
     lines: dict[FieldPath, int] = {(): root.start_mark.line + 1}
     count = 0
     stack: list[tuple[yaml.Node, FieldPath]] = [(root, ())]
+    duplicates: list[Problem] = []
     while stack:
         node, path = stack.pop()
         count += 1
@@ -82,21 +83,70 @@ def _index_lines(root: yaml.Node, file: str) -> dict[FieldPath, int]:
                 ]
             )
         if isinstance(node, yaml.MappingNode):
+            first_seen: dict[Any, int] = {}
             for key, value in node.value:
                 child = (*path, key.value)
-                lines.setdefault(child, key.start_mark.line + 1)
+                line = key.start_mark.line + 1
+                if key.value in first_seen:
+                    # YAML would silently keep the last one: a second `reveals:` block
+                    # would replace the first without a word.
+                    duplicates.append(
+                        Problem(
+                            file,
+                            line,
+                            _field_name(child),
+                            f"key {key.value!r} appears twice (first at line {first_seen[key.value]})",
+                        )
+                    )
+                first_seen.setdefault(key.value, line)
+                lines.setdefault(child, line)
                 stack.append((value, child))
         elif isinstance(node, yaml.SequenceNode):
             for i, item in enumerate(node.value):
                 child = (*path, i)
                 lines.setdefault(child, item.start_mark.line + 1)
                 stack.append((item, child))
+    if duplicates:
+        raise ScenarioFileError(sorted(duplicates, key=lambda p: p.line or 0))
     return lines
+
+
+class _SafeLoader(yaml.SafeLoader):
+    """YAML's safe loader, refusing deep nesting while it composes.
+
+    PyYAML composes nodes recursively, so a few kilobytes of ``[[[[...`` would hit
+    Python's recursion limit before :func:`_index_lines` could count the depth.
+    """
+
+    def __init__(self, text: str, file: str) -> None:
+        super().__init__(text)
+        self._file = file
+        self._depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        self._depth += 1
+        try:
+            # The root is depth 1 and keys count like values: the limit of _index_lines.
+            if self._depth > MAX_DEPTH + 1:
+                mark = self.peek_event().start_mark
+                raise ScenarioFileError(
+                    [
+                        Problem(
+                            self._file,
+                            mark.line + 1,
+                            None,
+                            f"nested deeper than {MAX_DEPTH} levels",
+                        )
+                    ]
+                )
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
 
 
 def parse_yaml(text: str, file: str) -> _Document:
     """Parse one YAML document safely; raise :class:`ScenarioFileError` on any problem."""
-    loader = yaml.SafeLoader(text)
+    loader = _SafeLoader(text, file)
     try:
         node = loader.get_single_node()
         if node is None:
@@ -108,12 +158,16 @@ def parse_yaml(text: str, file: str) -> _Document:
         line = mark.line + 1 if mark else None
         detail = " ".join(str(part) for part in (exc.context, exc.problem) if part)
         if "could not determine a constructor" in detail:
-            detail = "tags such as '!!python/...' are not allowed in scenario files"
+            tag = re.search(r"tag '([^']*)'", detail)
+            name = tag.group(1).replace("tag:yaml.org,2002:", "!!") if tag else "this tag"
+            detail = f"the tag {name!r} is not allowed in scenario files; write plain values"
         raise ScenarioFileError([Problem(file, line, None, f"invalid YAML: {detail}")]) from None
     except yaml.YAMLError as exc:
         raise ScenarioFileError([Problem(file, None, None, f"invalid YAML: {exc}")]) from None
     finally:
         loader.dispose()
+    if data is None:
+        raise ScenarioFileError([Problem(file, None, None, "the file is empty")])
     if not isinstance(data, dict):
         raise ScenarioFileError(
             [
@@ -194,26 +248,33 @@ def _suggest(word: str, options: list[str]) -> str:
     return f"; did you mean {close[0]!r}?" if close else ""
 
 
-def _clean_loc(loc: tuple[Any, ...], data: Any) -> FieldPath:
-    """Drop pydantic's union-member tags (``str``, ``Persona``...) that are not data keys."""
+def _clean_loc(loc: tuple[Any, ...], data: Any) -> tuple[FieldPath, bool]:
+    """Drop pydantic's union-member tags (``str``, ``Persona``...) that are not data keys.
+
+    Also says whether the error belongs to a union member the data plainly is not
+    (the ``str`` member when a mapping was written, a model member when a string was),
+    so that ``persona: {...}`` with a typo is not also told "should be a string".
+    """
     path: list[str | int] = []
     current = data
-    for i, step in enumerate(loc):
-        last = i == len(loc) - 1
+    wrong_member = False
+    for step in loc:
         if (isinstance(current, dict) and step in current) or (
             isinstance(current, list) and isinstance(step, int) and step < len(current)
         ):
             current = current[step]
-        elif (
-            not last
-            and isinstance(step, str)
-            and (step[:1].isupper() or step in ("str", "int") or step.startswith("function-"))
+        elif isinstance(step, str) and (
+            step[:1].isupper() or step in ("str", "int") or step.startswith("function-")
         ):
+            if (step in ("str", "int") and isinstance(current, dict)) or (
+                step[:1].isupper() and isinstance(current, str)
+            ):
+                wrong_member = True
             continue
         else:
             current = None
         path.append(step)
-    return tuple(path)
+    return tuple(path), wrong_member
 
 
 def _describe(error: Any, path: FieldPath, model: type[BaseModel]) -> str:
@@ -249,9 +310,11 @@ def _validate(model: type[BaseModel], doc: _Document, file: str) -> Any:
         problems = []
         seen: set[tuple[FieldPath, str]] = set()
         for error in exc.errors():
-            path = _clean_loc(error["loc"], doc.data)
+            path, wrong_member = _clean_loc(error["loc"], doc.data)
             # A union reports the same location once per member it tried; keep one.
-            if any(p == path for p, _ in seen) and error["type"] in ("string_type", "model_type"):
+            if wrong_member or (
+                any(p == path for p, _ in seen) and error["type"] in ("string_type", "model_type")
+            ):
                 continue
             message = _describe(error, path, model)
             if (path, message) in seen:
