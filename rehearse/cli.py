@@ -22,6 +22,7 @@ from simulator.errors import Problem, RehearseError, ScenarioFileError
 from simulator.loader import load_persona, load_scenario
 from simulator.paths import home
 from simulator.report import export_json, export_markdown
+from simulator.safety import screen
 from simulator.session import Rehearsal
 from simulator.store import SessionStore
 
@@ -167,8 +168,94 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _screen_line(number: int, raw: bytes) -> dict[str, object]:
+    """One JSON line of ``safety-check`` output for one input line; errors are reported."""
+    try:
+        item = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return {"line": number, "error": f"line {number}: not a JSON line ({exc})"}
+    if not isinstance(item, dict) or not isinstance(item.get("text"), str):
+        return {"line": number, "error": f'line {number}: expected {{"text": "..."}}'}
+    previous = item.get("previous")
+    if previous is not None and not isinstance(previous, str):
+        return {"line": number, "error": f'line {number}: "previous" must be a string'}
+    result = screen(item["text"], previous)
+    return {
+        "line": number,
+        "flagged": result.flagged,
+        "category": result.category,
+        "matched": result.matched,
+    }
+
+
+def cmd_safety_check(args: argparse.Namespace) -> int:
+    # Bytes, decoded line by line, so one badly encoded line is an error row, not a crash.
+    for number, raw in enumerate(sys.stdin.buffer, start=1):
+        if not raw.strip():
+            continue
+        print(json.dumps(_screen_line(number, raw), ensure_ascii=False), flush=True)
+    return 0
+
+
+def read_auth(value: str) -> list[tuple[str, str]]:
+    """``--auth``: one ``user:password``, or a file of such lines (``#`` starts a comment)."""
+    path = Path(value)
+    from_file = path.is_file()
+    lines = path.read_text(encoding="utf-8").splitlines() if from_file else [value]
+    pairs = []
+    for number, raw in enumerate(lines, start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        user, colon, password = line.partition(":")
+        if not colon or not user.strip() or not password:
+            where = f"{value}:{number}" if from_file else "--auth"
+            raise RehearseError(f"{where}: expected user:password (or a file of such lines).")
+        pairs.append((user.strip(), password))
+    if not pairs:
+        raise RehearseError(f"{value}: no user:password lines found.")
+    return pairs
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
-    raise RehearseError("The web studio (`rehearse serve`) is not built yet; use `rehearse play`.")
+    from ui.app import create_app  # Gradio is heavy: only `serve` pays for importing it
+
+    if args.concurrency < 1:
+        raise RehearseError("--concurrency must be at least 1.")
+    config = settings(args.model, args.assessor)
+    auth = read_auth(args.auth) if args.auth else None
+    if auth is None and args.host not in ("127.0.0.1", "localhost", "::1"):
+        print(
+            f"rehearse: serving on {args.host} without --auth: anyone who can reach this "
+            "address can practise here and read every session.",
+            file=sys.stderr,
+        )
+    catalog = Catalog.load()
+    store = _store()
+    # The embedded model (if used) runs for exactly as long as the studio does.
+    with _model(config) as model:
+        demo = create_app(
+            store,
+            model,
+            catalog,
+            model_name=config.name,
+            assessor=config.assessor,
+            concurrency=args.concurrency,
+        )
+        users = f", {len(auth)} user(s)" if auth else ""
+        print(
+            f"Rehearse studio on http://{args.host}:{args.port}/ (model {config.name}{users}). "
+            "Ctrl+C stops it; sessions are saved.",
+            file=sys.stderr,
+        )
+        try:
+            demo.launch(server_name=args.host, server_port=args.port, auth=auth, quiet=True)
+        except OSError as exc:
+            raise RehearseError(
+                f"Cannot serve on {args.host}:{args.port} ({exc}). Is it in use? Try --port."
+            ) from None
+    store.close()
+    return 0
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -220,7 +307,36 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--output", "-o", help="file to write (default: standard output)")
     p.set_defaults(func=cmd_export)
 
-    p = sub.add_parser("serve", help="the web practice studio")
+    p = sub.add_parser(
+        "safety-check",
+        help='screen JSON lines {"text": ...} from standard input for signs of crisis',
+        description='Reads one JSON object per line with a "text" field (and optionally '
+        '"previous", the line before it) and writes one JSON line per input with '
+        '"flagged", "category" and "matched", or "error" for a line it cannot read.',
+    )
+    p.set_defaults(func=cmd_safety_check)
+
+    p = sub.add_parser("serve", help="the web practice studio, in your browser")
+    p.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default: 127.0.0.1, this computer only)",
+    )
+    p.add_argument("--port", type=int, default=7860, help="port (default: 7860)")
+    p.add_argument(
+        "--auth",
+        metavar="USER:PASS|FILE",
+        help="sign-in: one user:password, or a file of user:password lines; "
+        "each user sees only their own sessions",
+    )
+    p.add_argument(
+        "--concurrency",
+        type=int,
+        default=8,
+        metavar="N",
+        help="model calls served at once, across all users (default: 8)",
+    )
+    model_options(p)
     p.set_defaults(func=cmd_serve)
     return parser
 
