@@ -21,6 +21,7 @@ from simulator.errors import ModelUnavailable
 __all__ = ["LOCAL", "ModelSettings", "chat_model", "settings"]
 
 LOCAL = "local"
+LOCAL_MAX_TOKENS = 200
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,10 @@ def chat_model(config: ModelSettings, base_url: str | None = None) -> ChatOpenAI
         )
     return ChatOpenAI(
         model="smollm2-135m-instruct" if config.is_local else config.name,
+        # langchain-openai sends per-call limits as `max_completion_tokens`, which
+        # llama.cpp's server ignores; without this cap a rambling tiny model would
+        # generate until its context is full.
+        extra_body={"max_tokens": LOCAL_MAX_TOKENS} if config.is_local else None,
         base_url=url,
         # Local servers ignore the key, but the client insists on one.
         api_key=key or "not-needed",

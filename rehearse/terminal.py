@@ -44,6 +44,12 @@ class Terminal:
                         self.write(f"\n{event['name']}: ", end="")
                         streaming = event["speaker"]
                     self.write(event["text"], end="")
+                elif event["type"] == "safety":
+                    self.write(
+                        f"\n\n{event['text']}\n\n[Write 'I am safe' to carry on "
+                        "practising, or /end to finish here.]"
+                    )
+                    streaming = None
                 elif event["type"] == "line":
                     if streaming == event["speaker"]:
                         self.write()
@@ -101,6 +107,8 @@ class Terminal:
                     self.write("[Nothing to retry.]")
                 elif command == "/end":
                     self.show(self.rehearsal.end())
+                elif status == "paused" and command in ("/hint", "/rewind", "/retry"):
+                    self.write("[The practice is paused. Write 'I am safe' to carry on, or /end.]")
                 elif command == "/hint":
                     self.write(f"[Hint: {self.rehearsal.hint()}]")
                 elif command == "/help":

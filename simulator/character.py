@@ -157,6 +157,11 @@ class ReplyCleaner:
         self._raw += piece
         return self._emit(final=False)
 
+    @property
+    def done(self) -> bool:
+        """Whether the reply is complete (a tag or the sentence cap was reached)."""
+        return self._done
+
     def finish(self) -> str:
         """The rest of the clean text once the stream has ended."""
         out = "" if self._done else self._emit(final=True)
@@ -190,6 +195,8 @@ def clean_stream(cleaner: ReplyCleaner, pieces: Iterator[str]) -> Iterator[str]:
         out = cleaner.feed(piece)
         if out:
             yield out
+        if cleaner.done:
+            break  # the caller closes the model's stream, which ends the request
     rest = cleaner.finish()
     if rest:
         yield rest

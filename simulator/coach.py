@@ -53,7 +53,8 @@ def hint(ctx: Context, state: State) -> str:
             [
                 ("system", HINT_SYSTEM.format(user_role=ctx.scenario.user_role, goals=goals)),
                 ("human", HINT_USER.format(transcript=text)),
-            ]
+            ],
+            max_tokens=80,  # one sentence
         )
         answer = " ".join(str(reply.content).split())
         if answer:

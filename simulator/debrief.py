@@ -146,7 +146,8 @@ def _try_instead(ctx: Context, lines: list[Line], turn: int | None) -> dict[str,
                         line=said[turn],
                     ),
                 ),
-            ]
+            ],
+            max_tokens=120,  # a line of speech, not an essay
         )
         rewrite = " ".join(str(reply.content).split()).strip('"')
         if not rewrite:
@@ -206,4 +207,5 @@ def build_debrief(state: State, ctx: Context) -> dict[str, Any]:
         "try_instead": _try_instead(ctx, lines, _weakest_turn(scenario, trajectory)),
         "next_practice": _next_practice(scenario, state.difficulty, goals, moves),
         "learning_note": scenario.learning.after,
+        "safety": [dict(event) for event in state.safety],
     }

@@ -1,10 +1,14 @@
 """The role-play state machine.
 
-    START -> open_scene -> user_turn --(said something)--> assess -> character_reply
-                              ^   |                                        |
-                              |   +--(ended by the user)--> debrief -> END |
-                              +-----------(scene goes on)------------------+
-                                          (end condition / max turns) -> debrief
+    START           -> open_scene -> user_turn (waits for the user: an interrupt)
+    user_turn       -> screen_turn | debrief (the user ended the scene)
+    screen_turn     -> assess | safety_pause (the screen saw real risk)
+    safety_pause    -> user_turn (they say they are safe) | safety_pause | debrief
+    assess          -> character_reply
+    character_reply -> user_turn | debrief (end condition or max turns reached)
+    debrief         -> END
+
+The crisis screen is local and deterministic, so the pause works with the model down.
 
 ``builder`` is the uncompiled graph so that callers compile it with their own
 checkpointer (SQLite by default, PostgreSQL to scale out, in-memory in tests).
@@ -20,8 +24,12 @@ from simulator.nodes import (
     character_reply,
     debrief,
     open_scene,
+    route_after_pause,
     route_after_reply,
+    route_after_screen,
     route_after_user,
+    safety_pause,
+    screen_turn,
     user_turn,
 )
 from simulator.state import InputState, State
@@ -31,12 +39,16 @@ __all__ = ["builder", "graph"]
 builder = StateGraph(State, input_schema=InputState, context_schema=Context)
 builder.add_node("open_scene", open_scene)
 builder.add_node("user_turn", user_turn)
+builder.add_node("screen_turn", screen_turn)
+builder.add_node("safety_pause", safety_pause)
 builder.add_node("assess", assess)
 builder.add_node("character_reply", character_reply)
 builder.add_node("debrief", debrief)
 builder.add_edge(START, "open_scene")
 builder.add_edge("open_scene", "user_turn")
 builder.add_conditional_edges("user_turn", route_after_user)
+builder.add_conditional_edges("screen_turn", route_after_screen)
+builder.add_conditional_edges("safety_pause", route_after_pause)
 builder.add_edge("assess", "character_reply")
 builder.add_conditional_edges("character_reply", route_after_reply)
 builder.add_edge("debrief", END)

@@ -95,7 +95,8 @@ def _index_lines(root: yaml.Node, file: str) -> dict[FieldPath, int]:
                             file,
                             line,
                             _field_name(child),
-                            f"key {key.value!r} appears twice (first at line {first_seen[key.value]})",
+                            f"key {key.value!r} appears twice "
+                            f"(first at line {first_seen[key.value]})",
                         )
                     )
                 first_seen.setdefault(key.value, line)

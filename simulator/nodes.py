@@ -1,13 +1,13 @@
 """The nodes of the role-play graph and its routers.
 
-open_scene -> user_turn (interrupt) -> assess -> character_reply -> user_turn ... -> debrief
-
-Each node returns a partial update. ``user_turn`` does nothing before ``interrupt``
-because resuming re-runs the node from its start.
+See :mod:`simulator.graph` for how they connect. Each node returns a partial update.
+``user_turn`` and ``safety_pause`` do nothing before ``interrupt`` because resuming
+re-runs a node from its start.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal
 
 from langchain_core.messages import AIMessage, AnyMessage, HumanMessage, SystemMessage
@@ -21,18 +21,34 @@ from simulator.context import Context
 from simulator.debrief import build_debrief
 from simulator.errors import ModelUnavailable, describe_failure
 from simulator.moves import analyse
+from simulator.safety import crisis_resources, safety_message, screen
 from simulator.schema import Persona, compiled
 from simulator.state import State
 
 __all__ = [
+    "SAFE_REPLY",
     "assess",
     "character_reply",
     "debrief",
     "open_scene",
+    "route_after_pause",
     "route_after_reply",
+    "route_after_screen",
     "route_after_user",
+    "safety_pause",
+    "screen_turn",
     "user_turn",
 ]
+
+# "I'm safe", "yes, I am okay", "I'm fine now": a clear statement that the user is safe.
+SAFE_REPLY = re.compile(
+    r"^\W*(?:yes|yeah|yep|yes,? )?\W*(?:i'?m|i am|im)\s+(?:safe|ok|okay|fine|alright|all right)\b"
+    r"|^\W*(?:yes|yeah|yep)\W*(?:i'?m|i am)?\W*(?:safe)?\W*$",
+    re.IGNORECASE,
+)
+_NOT_SAFE = re.compile(
+    r"\b(?:not|n't|never|un)\s*(?:really\s+)?(?:safe|ok|okay|fine|alright)\b", re.IGNORECASE
+)
 
 
 def open_scene(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
@@ -101,6 +117,8 @@ def _conversation(state: State, persona: Persona) -> list[AnyMessage]:
     """The transcript from this character's point of view."""
     out: list[AnyMessage] = []
     for message in state.messages:
+        if message.additional_kwargs.get("out_of_scene"):
+            continue  # a line the crisis screen took out of the role-play
         if isinstance(message, AIMessage) and message.name == persona.id:
             out.append(AIMessage(content=message.content))
         elif isinstance(message, AIMessage):
@@ -124,16 +142,20 @@ def character_reply(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     prompt += _conversation(state, persona)
     write = get_stream_writer()
     cleaner = ReplyCleaner(persona.name)
-    raw = (str(chunk.content) for chunk in ctx.model.stream(prompt, max_tokens=ctx.reply_tokens))
+    chunks = ctx.model.stream(prompt, max_tokens=ctx.reply_tokens)
     parts = []
     try:
-        for piece in clean_stream(cleaner, raw):
+        for piece in clean_stream(cleaner, (str(chunk.content) for chunk in chunks)):
             parts.append(piece)
             write({"speaker": persona.id, "name": persona.name, "text": piece})
     except Exception as exc:
         # Raising keeps the checkpoint before this node: a half reply is never saved,
         # and the user's line is kept for a retry.
         raise ModelUnavailable(f"The model did not answer: {describe_failure(exc)}") from exc
+    finally:
+        # Once the reply is complete, closing the stream ends the request so the server
+        # stops generating text nobody will see.
+        chunks.close()
     text = "".join(parts).strip() or "..."
     return {"messages": [AIMessage(content=text, name=persona.id)]}
 
@@ -143,8 +165,76 @@ def debrief(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     return {"debrief": build_debrief(state, runtime.context)}
 
 
-def route_after_user(state: State) -> Literal["assess", "debrief"]:
-    return "debrief" if state.user_ended else "assess"
+def _previous_user_line(state: State) -> str | None:
+    said = [m for m in state.messages if isinstance(m, HumanMessage)]
+    return str(said[-2].content) if len(said) > 1 else None
+
+
+def screen_turn(state: State) -> dict[str, Any]:
+    """Screen the user's line for real risk, locally, before the character may answer."""
+    line = state.messages[-1]
+    result = screen(str(line.content), _previous_user_line(state))
+    if not result.flagged:
+        return {}
+    # The line stays in the transcript, marked so the character never answers it.
+    marked = HumanMessage(
+        content=line.content,
+        id=line.id,
+        additional_kwargs={**line.additional_kwargs, "out_of_scene": True},
+    )
+    event = {
+        "turn": state.turn,
+        "event": "flagged",
+        "category": result.category,
+        "matched": result.matched,
+    }
+    return {"messages": [marked], "safety": [event]}
+
+
+def safety_pause(state: State) -> dict[str, Any]:
+    """Rehearse speaks as itself: resources, a check-in, and the way on only when safe.
+
+    Resume with ``{"safe": True}``, ``{"end": True}`` or ``{"text": ...}`` (a reply to
+    the check-in, which continues the practice only if it clearly says they are safe).
+    """
+    answer = interrupt(
+        {
+            "awaiting": "safety",
+            "turn": state.turn,
+            "message": safety_message(),
+            "resources": crisis_resources(),
+        }
+    )
+    if isinstance(answer, str):
+        answer = {"text": answer}
+    if not isinstance(answer, dict):
+        raise TypeError(f"safety_pause expects a dict or str, got {type(answer).__name__}")
+    base = {"turn": state.turn, "category": state.safety[-1]["category"]}
+    if answer.get("end"):
+        return {"user_ended": True, "safety": [{**base, "event": "ended", "matched": ""}]}
+    text = str(answer.get("text", "")).strip()
+    risk = screen(text) if text else None
+    safe = bool(answer.get("safe")) or (
+        bool(SAFE_REPLY.search(text)) and not _NOT_SAFE.search(text) and not (risk and risk.flagged)
+    )
+    event = "resumed" if safe else "still_paused"
+    return {
+        "safety": [{**base, "event": event, "matched": risk.matched if risk else "", "reply": text}]
+    }
+
+
+def route_after_user(state: State) -> Literal["screen_turn", "debrief"]:
+    return "debrief" if state.user_ended else "screen_turn"
+
+
+def route_after_screen(state: State) -> Literal["assess", "safety_pause"]:
+    return "safety_pause" if state.paused else "assess"
+
+
+def route_after_pause(state: State) -> Literal["user_turn", "safety_pause", "debrief"]:
+    if state.user_ended:
+        return "debrief"
+    return "safety_pause" if state.paused else "user_turn"
 
 
 def route_after_reply(state: State, runtime: Runtime[Context]) -> Literal["user_turn", "debrief"]:

@@ -11,6 +11,12 @@ from simulator.transcript import Line
 __all__ = ["debrief_text", "export_json", "export_markdown"]
 
 _VERDICT = {"met": "met", "partly": "partly", "not_yet": "not yet"}
+_SAFETY = {
+    "flagged": "the practice paused to check you were safe, and support resources were shown",
+    "still_paused": "the practice stayed paused; resources were shown again",
+    "resumed": "you said you were safe and the practice continued",
+    "ended": "the session ended during the safety pause",
+}
 _ENDED = {
     "user": "you ended it",
     "condition": "the scene reached its end",
@@ -63,6 +69,10 @@ def debrief_text(debrief: dict[str, Any]) -> str:
         out.append(f'  You said (turn {tip["turn"]}): "{tip["original"]}"')
     out.append(f'  Try: "{tip["rewrite"]}"' if tip["rewrite"] else f"  {tip['unavailable']}")
     out += ["", "Next practice", f"  {debrief['next_practice']}"]
+    if debrief.get("safety"):
+        out += ["", "Safety"]
+        for event in debrief["safety"]:
+            out.append(f"  turn {event['turn']}: {_SAFETY[event['event']]}")
     if debrief.get("learning_note"):
         out += ["", "To take with you", f"  {debrief['learning_note']}"]
     return "\n".join(out)

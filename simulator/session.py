@@ -4,7 +4,9 @@
 streaming methods yield events as the graph runs:
 
 - ``{"type": "token", "speaker", "name", "text"}``: a piece of a character's line;
-- ``{"type": "line", "speaker", "name", "text", "turn"}``: a character's whole line.
+- ``{"type": "line", "speaker", "name", "text", "turn"}``: a character's whole line;
+- ``{"type": "safety", "text", "resources", "turn"}``: the crisis screen paused the
+  role-play; Rehearse speaks as itself (status ``"paused"`` until the user is safe).
 
 After a call, :attr:`Rehearsal.status` says what comes next. A model failure raises
 :class:`~simulator.errors.ModelUnavailable`; the user's line is already saved and
@@ -30,7 +32,7 @@ from simulator.transcript import Line, transcript
 
 __all__ = ["Rehearsal", "Status"]
 
-Status = Literal["new", "awaiting_user", "finished", "interrupted"]
+Status = Literal["new", "awaiting_user", "paused", "finished", "interrupted"]
 _SPEAKING_NODES = ("open_scene", "character_reply")
 
 
@@ -103,6 +105,8 @@ class Rehearsal:
             return "finished"
         if snap.next == ("user_turn",):
             return "awaiting_user"
+        if snap.next == ("safety_pause",):
+            return "paused"
         return "interrupted"
 
     def lines(self) -> list[Line]:
@@ -125,6 +129,16 @@ class Rehearsal:
                 yield {"type": "token", **data}
                 continue
             for node, update in data.items():
+                if node == "__interrupt__":
+                    for pending in update:
+                        if pending.value.get("awaiting") == "safety":
+                            yield {
+                                "type": "safety",
+                                "text": pending.value["message"],
+                                "resources": pending.value["resources"],
+                                "turn": pending.value["turn"],
+                            }
+                    continue
                 if node == "user_turn" and update:
                     turn = update.get("turn", turn)
                 if node in _SPEAKING_NODES and update:
@@ -150,16 +164,25 @@ class Rehearsal:
         yield from self._run(payload)
 
     def say(self, text: str) -> Iterator[dict[str, Any]]:
-        """The user's turn; streams the character's reply."""
+        """The user's turn; streams the character's reply.
+
+        While the role-play is paused for safety, the line answers the check-in instead:
+        the practice continues only when it clearly says the user is safe.
+        """
         text = text.strip()
         if not text:
             raise RehearseError("Say something first (an empty line is not a turn).")
-        self._require("awaiting_user")
+        self._require("awaiting_user", "paused")
         yield from self._run(Command(resume={"text": text}))
+
+    def confirm_safe(self) -> Iterator[dict[str, Any]]:
+        """The user says they are safe (a button in the UI): the practice continues."""
+        self._require("paused")
+        yield from self._run(Command(resume={"safe": True}))
 
     def end(self) -> Iterator[dict[str, Any]]:
         """End the scene now; the debrief is written."""
-        self._require("awaiting_user")
+        self._require("awaiting_user", "paused")
         yield from self._run(Command(resume={"end": True}))
 
     def retry(self) -> Iterator[dict[str, Any]]:
@@ -167,13 +190,14 @@ class Rehearsal:
         self._require("interrupted")
         yield from self._run(None)
 
-    def _require(self, expected: Status) -> None:
+    def _require(self, *expected: Status) -> None:
         status = self.status
-        if status != expected:
+        if status not in expected:
             messages = {
                 "finished": "This session is finished; its debrief is ready.",
                 "interrupted": "The last turn did not finish; retry it first.",
                 "awaiting_user": "The scene is waiting for your line.",
+                "paused": "The practice is paused; say whether you are safe, or end it.",
                 "new": "This session has not started.",
             }
             raise RehearseError(messages[status])

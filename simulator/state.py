@@ -43,8 +43,16 @@ class State(InputState):
     trajectory: Annotated[list[TurnRecord], operator.add] = field(default_factory=list)
     # Set when the user ends the scene themselves.
     user_ended: bool = False
+    # The crisis screen's log: {"turn", "event": "flagged" | "still_paused" | "resumed" |
+    # "ended", "category", "matched"}. Never dropped; shown in the debrief.
+    safety: Annotated[list[dict[str, Any]], operator.add] = field(default_factory=list)
     # Written once by the debrief node; its presence means the session is finished.
     debrief: dict[str, Any] | None = None
+
+    @property
+    def paused(self) -> bool:
+        """Whether the role-play is paused by the crisis screen."""
+        return bool(self.safety) and self.safety[-1]["event"] in ("flagged", "still_paused")
 
     @property
     def values(self) -> dict[str, float]:

@@ -198,3 +198,31 @@ def test_bad_resume_values_are_refused(scene: Scenario, bad: Any) -> None:
 def test_character_reply_message_has_the_persona_name(scene: Scenario) -> None:
     last = run(scene, fake_model("Okay."), ["Hi."]).values["messages"][-1]
     assert isinstance(last, AIMessage) and last.name == "sam-test"
+
+
+def test_the_model_stream_is_closed_once_the_reply_is_complete(scene: Scenario) -> None:
+    model = fake_model("Fine.\nUser: " + "and on " * 500)
+    consumed: list[str] = []
+    closed: list[bool] = []
+    original = model.stream
+
+    def stream(messages: list[Any], *args: Any, **kwargs: Any) -> Any:
+        try:
+            for chunk in original(messages, *args, **kwargs):
+                consumed.append(str(chunk.content))
+                yield chunk
+        finally:
+            closed.append(True)
+
+    object.__setattr__(model, "stream", stream)
+    snap = run(scene, model, ["Hi."])
+    assert snap.values["messages"][-1].content == "Fine."
+    assert closed == [True]
+    assert len(consumed) < 20  # the 1,000 pieces after the tag were never pulled
+
+
+def test_local_model_caps_tokens_the_way_llama_cpp_reads_them() -> None:
+    from rehearse.models import LOCAL_MAX_TOKENS, chat_model, settings
+
+    local = chat_model(settings("local"), base_url="http://127.0.0.1:1/v1")
+    assert local.extra_body == {"max_tokens": LOCAL_MAX_TOKENS}
