@@ -132,6 +132,7 @@ class ReplyCleaner:
         self._raw = ""
         self._sent = 0
         self._done = False
+        self._stopped = False  # the reply ended itself: a tag, or the sentence cap
 
     def _held(self, text: str) -> int:
         """How many trailing characters of ``text`` could still turn into a tag."""
@@ -160,7 +161,7 @@ class ReplyCleaner:
     @property
     def done(self) -> bool:
         """Whether the reply is complete (a tag or the sentence cap was reached)."""
-        return self._done
+        return self._stopped
 
     def finish(self) -> str:
         """The rest of the clean text once the stream has ended."""
@@ -173,9 +174,11 @@ class ReplyCleaner:
         stop = self._stop.search(text)
         if stop:
             text, final, self._done = text[: stop.start()], True, True
+            self._stopped = True
         ends = list(_SENTENCE_END.finditer(text))
         if len(ends) >= self.MAX_SENTENCES:
             text, final, self._done = text[: ends[self.MAX_SENTENCES - 1].end()], True, True
+            self._stopped = True
         if final:
             text = text.rstrip()
             if self._raw.lstrip().startswith('"') or self._own.match(self._raw):

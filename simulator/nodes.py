@@ -143,9 +143,10 @@ def character_reply(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     write = get_stream_writer()
     cleaner = ReplyCleaner(persona.name)
     chunks = ctx.model.stream(prompt, max_tokens=ctx.reply_tokens)
+    stream = _ModelStream(chunks)
     parts = []
     try:
-        for piece in clean_stream(cleaner, (str(chunk.content) for chunk in chunks)):
+        for piece in clean_stream(cleaner, iter(stream)):
             parts.append(piece)
             write({"speaker": persona.id, "name": persona.name, "text": piece})
     except Exception as exc:
@@ -156,8 +157,34 @@ def character_reply(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         # Once the reply is complete, closing the stream ends the request so the server
         # stops generating text nobody will see.
         chunks.close()
+    if stream.cut_off and not cleaner.done:
+        raise ModelUnavailable("The model did not answer: the reply was cut off mid-stream.")
     text = "".join(parts).strip() or "..."
     return {"messages": [AIMessage(content=text, name=persona.id)]}
+
+
+class _ModelStream:
+    """The text of a model's stream, noting whether the provider said it was finished.
+
+    An OpenAI-compatible server whose connection drops mid-reply ends the stream
+    quietly; only the missing ``finish_reason`` tells a cut-off reply from a whole one.
+    """
+
+    def __init__(self, chunks: Any) -> None:
+        self._chunks = chunks
+        self._reports = False  # the provider reports finish reasons at all
+        self._finished = False
+
+    def __iter__(self) -> Any:
+        for chunk in self._chunks:
+            meta = chunk.response_metadata
+            self._reports = self._reports or "model_provider" in meta
+            self._finished = self._finished or bool(meta.get("finish_reason"))
+            yield str(chunk.content)
+
+    @property
+    def cut_off(self) -> bool:
+        return self._reports and not self._finished
 
 
 def debrief(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
