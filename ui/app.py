@@ -1,0 +1,455 @@
+"""The practice studio: a Gradio Blocks app over :class:`ui.handlers.Studio`.
+
+``create_app(store, model, catalog)`` builds the page and returns it; ``rehearse serve``
+launches it. Layout: choose a scene, practise it, read the debrief, find earlier
+sessions; the "I need support now" panel sits above all of them.
+
+Concurrency, on purpose: every event that calls the model shares one concurrency group
+(``concurrency_id="model"``) limited to ``concurrency`` runs at once, so one person's
+slow reply never queues another's and a small local model is not swamped; everything
+else (browsing, listing, opening, rewinding) is cheap and unlimited. Heavy objects
+(store, model, catalog) live in the :class:`Studio`; ``gr.State`` holds only the
+session id.
+"""
+
+from __future__ import annotations
+
+import os
+
+# Before gradio is imported: no usage reports or version checks leave this machine.
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+from collections.abc import Callable
+from typing import Any, Literal
+
+import gradio as gr
+from langchain_core.language_models import BaseChatModel
+
+from simulator.catalog import Catalog
+from simulator.store import SessionStore
+from ui import render
+from ui.handlers import DebriefView, Practice, Studio
+from ui.support import footnote, support_html
+
+__all__ = ["CSS", "THEME", "StudioBlocks", "create_app"]
+
+_SYSTEM_FONTS = ("ui-sans-serif", "system-ui", "-apple-system", "Segoe UI", "sans-serif")
+# Gradio's bundled Montserrat is a local font; nothing is fetched from a font CDN.
+THEME = gr.themes.Soft(
+    primary_hue="teal",
+    secondary_hue="slate",
+    neutral_hue="stone",
+    radius_size="lg",
+    font=_SYSTEM_FONTS,
+    font_mono=("ui-monospace", "monospace"),
+).set(
+    body_background_fill="#f6f4f0",
+    block_background_fill="#ffffff",
+    block_border_width="0px",
+    block_shadow="0 1px 3px rgba(40, 40, 30, 0.06)",
+    button_primary_background_fill="#2f6f6a",
+    button_primary_background_fill_hover="#285f5b",
+    button_primary_text_color="#ffffff",
+)
+
+CSS = """
+.gradio-container { max-width: 1180px !important; margin: 0 auto !important; }
+footer { display: none !important; }
+/* Clearing the chat on screen would not clear the saved session: no such button. */
+#chat button[aria-label="Clear"], #versions button[aria-label="Clear"] { display: none; }
+#topbar { align-items: flex-start; gap: 16px; padding: 8px 4px 0; }
+#brand h1 { font-size: 1.6rem; margin: 0; color: #2b3a38; letter-spacing: 0.01em; }
+#brand p { margin: 2px 0 0; color: #6b6a63; }
+.meta { color: #77756d; font-size: 0.92em; }
+.support { width: fit-content; max-width: 480px; margin-left: auto; background: #fff7ed;
+  border: 1px solid #f3c99a; border-radius: 12px; padding: 8px 14px; }
+.support summary { cursor: pointer; font-weight: 600; color: #8a3b0b; list-style: none; }
+.support summary::-webkit-details-marker { display: none; }
+.support summary::before { content: "\\2661  "; }
+.support[open] summary { margin-bottom: 6px; }
+.support ul { margin: 6px 0; padding-left: 18px; }
+.support li { margin: 3px 0; }
+.card { background: #ffffff; border-radius: 14px; padding: 6px 18px 12px; }
+.scene-list label { width: 100%; }
+.notice { color: #8a3b0b; min-height: 0; }
+.notice p:empty { display: none; }
+.hint { background: #eef6f4; border-radius: 12px; padding: 2px 14px; }
+.side { background: #fbfaf7; border-radius: 14px; padding: 4px 14px; }
+.verdict { font-weight: 600; padding: 1px 8px; border-radius: 999px; font-size: 0.9em; }
+.verdict.met { background: #e3f1ea; color: #23613f; }
+.verdict.partly { background: #fdf1dc; color: #7a4d0c; }
+.verdict.not_yet { background: #efeeea; color: #5b5a55; }
+.footnote { text-align: center; color: #8a887f; font-size: 0.85em; padding: 10px 0 18px; }
+.moves table, .moves .prose table { border-collapse: collapse; border: 0 !important;
+  box-shadow: none !important; width: auto; }
+.moves th, .moves td, .moves .prose th, .moves .prose td { border: 0 !important;
+  border-bottom: 1px solid #ece9e2 !important; padding: 4px 18px 4px 0 !important;
+  background: transparent !important; }
+.moves tr { border: 0 !important; border-bottom: 1px solid #ece9e2 !important; }
+.empty { color: #77756d; padding: 40px 0; text-align: center; }
+"""
+
+MODEL = "model"  # the concurrency group of every event that calls the model
+
+
+class StudioBlocks(gr.Blocks):
+    """Blocks whose launch() carries the studio's look and its private defaults.
+
+    Gradio 6 takes theme and css at launch(); keeping them here means the CLI, the tests
+    and the screenshot script all show the same page. It never opens a public share link.
+    """
+
+    def launch(self, *args: Any, **kwargs: Any) -> Any:
+        if kwargs.get("share"):
+            raise ValueError("The studio is private: it never opens a public share link.")
+        kwargs["share"] = False
+        kwargs.setdefault("theme", THEME)
+        kwargs.setdefault("css", CSS)
+        kwargs.setdefault("footer_links", [])
+        # Runs would otherwise be kept in the browser's storage: practice stays private.
+        kwargs.setdefault("run_history", False)
+        kwargs.setdefault("server_name", "127.0.0.1")
+        kwargs.setdefault("auth_message", "Sign in to your practice room.")
+        return super().launch(*args, **kwargs)
+
+
+def create_app(
+    store: SessionStore,
+    model: BaseChatModel,
+    catalog: Catalog,
+    *,
+    model_name: str = "",
+    assessor: Literal["model", "rules"] = "model",
+    concurrency: int = 8,
+) -> StudioBlocks:
+    """The studio for one store, one model and one catalog."""
+    studio = Studio(store, model, catalog, model_name=model_name, assessor=assessor)
+    scenarios = catalog.scenarios
+    first = scenarios[0].id if scenarios else None
+    card, default_level = studio.describe(first)
+    categories = ["All"] + [
+        render.CATEGORY_NAMES.get(c, c) for c in dict.fromkeys(s.category for s in scenarios)
+    ]
+    cheap: dict[str, Any] = {"concurrency_limit": None, "api_visibility": "private"}
+    heavy: dict[str, Any] = {
+        "concurrency_limit": concurrency,
+        "concurrency_id": MODEL,
+        "api_visibility": "private",
+    }
+
+    with StudioBlocks(
+        title="Rehearse",
+        analytics_enabled=False,
+        delete_cache=(1800, 3600),  # downloaded transcripts do not linger in the cache
+    ) as demo:
+        session = gr.State("")
+
+        with gr.Row(elem_id="topbar"):
+            gr.Markdown(
+                "# Rehearse\nA quiet room to practise the conversations that matter.",
+                elem_id="brand",
+            )
+            gr.HTML(support_html(), elem_id="support-panel", js_on_load=None)
+
+        with gr.Tabs(selected="choose") as tabs:
+            with gr.Tab("Choose a scene", id="choose"), gr.Row(equal_height=False):
+                with gr.Column(scale=2, min_width=280):
+                    category = gr.Radio(categories, value="All", label="Category")
+                    scenario = gr.Radio(
+                        studio.scenario_choices(),
+                        value=first,
+                        label="Scenes",
+                        elem_classes="scene-list",
+                    )
+                with gr.Column(scale=3, elem_classes="card"):
+                    card_md = gr.Markdown(card, elem_id="scenario-card")
+                    difficulty = gr.Radio(
+                        ["easy", "medium", "hard"],
+                        value=default_level,
+                        label="Difficulty",
+                        info="Easy: the other side opens up readily. Hard: they push back.",
+                    )
+                    start_btn = gr.Button("Start this scene", variant="primary")
+
+            with gr.Tab("Practise", id="practice"):
+                practice_empty = gr.Markdown(
+                    "Choose a scene to begin, or reopen one under Your sessions.",
+                    elem_classes="empty",
+                )
+                with gr.Row(visible=False, equal_height=False) as room:
+                    with gr.Column(scale=3, min_width=360):
+                        heading = gr.Markdown(elem_id="practice-heading")
+                        chat = gr.Chatbot(
+                            label="Conversation",
+                            show_label=False,
+                            height=540,
+                            layout="bubble",
+                            feedback_options=None,
+                            buttons=[],
+                            elem_id="chat",
+                        )
+                        notice = gr.Markdown(elem_classes="notice", elem_id="notice")
+                        with gr.Row(equal_height=True):
+                            text = gr.Textbox(
+                                placeholder="What would you say?",
+                                show_label=False,
+                                lines=2,
+                                max_lines=6,
+                                scale=5,
+                                elem_id="say",
+                            )
+                            send_btn = gr.Button("Send", variant="primary", scale=1, min_width=90)
+                        with gr.Row():
+                            hint_btn = gr.Button("Hint", size="md")
+                            retry_btn = gr.Button("Retry", size="md", visible=False)
+                            safe_btn = gr.Button(
+                                "I'm safe, carry on", size="md", visible=False, elem_id="safe"
+                            )
+                            end_btn = gr.Button("End & debrief", size="md", elem_id="end")
+                        hint_md = gr.Markdown(elem_classes="hint", elem_id="hint", visible=False)
+                    with gr.Column(scale=2, min_width=280, elem_classes="side"):
+                        brief = gr.Markdown(elem_id="brief")
+                        with gr.Accordion(
+                            "Try one of your turns again", open=False, elem_id="rewind-tools"
+                        ):
+                            turn_pick = gr.Dropdown(
+                                choices=[], label="Your turn", elem_id="turn-pick"
+                            )
+                            rewind_btn = gr.Button(
+                                "Go back to just before it", size="sm", elem_id="rewind"
+                            )
+                        with gr.Accordion("Earlier versions", open=False, elem_id="versions"):
+                            version_pick = gr.Dropdown(choices=[], label="Version")
+                            version_chat = gr.Chatbot(
+                                show_label=False, height=300, feedback_options=None, buttons=[]
+                            )
+
+            with gr.Tab("Debrief", id="debrief"):
+                debrief_empty = gr.Markdown(
+                    "End a scene to see its debrief here.", elem_classes="empty"
+                )
+                with gr.Column(visible=False, elem_id="debrief-view") as debrief_col:
+                    d_heading = gr.Markdown()
+                    with gr.Row(equal_height=False):
+                        with gr.Column(scale=3, elem_classes="card"):
+                            d_goals = gr.Markdown(elem_id="debrief-goals")
+                        with gr.Column(scale=2, elem_classes="card"):
+                            d_try = gr.Markdown(elem_id="debrief-try")
+                            d_next = gr.Markdown()
+                    with gr.Column(elem_classes="card"):
+                        d_plot = gr.LinePlot(
+                            x="step",
+                            y="value",
+                            color="measure",
+                            y_aggregate="mean",
+                            title="How the other side moved, turn by turn",
+                            x_title="Your turns",
+                            y_title="Level",
+                            color_title="",
+                            height=300,
+                            elem_id="debrief-chart",
+                        )
+                        with gr.Row(equal_height=False):
+                            d_movement = gr.Markdown()
+                            d_moves = gr.Markdown(elem_classes="moves")
+                    with gr.Row():
+                        again_btn = gr.Button("Practise this again", variant="primary")
+                        md_file = gr.DownloadButton("Download transcript (Markdown)")
+                        json_file = gr.DownloadButton("Download transcript (JSON)")
+
+            with gr.Tab("Your sessions", id="sessions") as sessions_tab:
+                gr.Markdown(
+                    "Sessions are saved on this computer. Open one to continue it, or to "
+                    "read its debrief again."
+                )
+                session_list = gr.Radio(choices=[], label="Earlier sessions", elem_id="sessions")
+                with gr.Row():
+                    open_btn = gr.Button("Open", variant="primary")
+                    refresh_btn = gr.Button("Refresh")
+
+        gr.Markdown(footnote(), elem_classes="footnote")
+
+        # --- views into outputs ---------------------------------------------------------
+
+        practice_outputs = [
+            session,
+            heading,
+            chat,
+            notice,
+            text,
+            brief,
+            turn_pick,
+            version_pick,
+            retry_btn,
+            safe_btn,
+            hint_btn,
+            hint_md,
+            practice_empty,
+            room,
+        ]
+
+        def show_practice(view: Practice) -> tuple[Any, ...]:
+            draft = gr.skip() if view.draft is None else view.draft
+            if view.partial:
+                rest = [gr.skip()] * (len(practice_outputs) - 5)
+                return (gr.skip(), gr.skip(), view.chat, view.notice, draft, *rest)
+            return (
+                view.session_id,
+                view.heading,
+                view.chat,
+                view.notice,
+                draft,
+                view.brief,
+                gr.Dropdown(choices=view.turns, value=None),
+                gr.Dropdown(choices=view.versions, value=None),
+                gr.Button(visible=view.status == "interrupted"),
+                gr.Button(visible=view.status == "paused"),
+                gr.Button(visible=view.status != "paused"),  # no coaching during a pause
+                gr.Markdown(value="", visible=False),
+                gr.Markdown(visible=False),
+                gr.Row(visible=True),
+            )
+
+        debrief_outputs = [
+            d_heading,
+            d_goals,
+            d_try,
+            d_next,
+            d_plot,
+            d_movement,
+            d_moves,
+            md_file,
+            json_file,
+            debrief_empty,
+            debrief_col,
+        ]
+
+        def show_debrief(view: DebriefView | None) -> tuple[Any, ...]:
+            if view is None:
+                return tuple(gr.skip() for _ in debrief_outputs)
+            s = view.sections
+            return (
+                s["heading"],
+                s["goals"],
+                s["try_instead"],
+                s["next"],
+                gr.LinePlot(
+                    value=view.chart, sort=render.chart_steps(view.chart), y_lim=view.chart_range
+                ),
+                s["movement"],
+                s["moves"],
+                str(view.markdown_file),
+                str(view.json_file),
+                gr.Markdown(visible=False),
+                gr.Column(visible=True),
+            )
+
+        # --- wiring -----------------------------------------------------------------------
+        # The wrappers only translate views into component updates; the behaviour lives in
+        # Studio, where the tests reach it.
+
+        def on_category(name: str) -> Any:
+            choices = studio.scenario_choices(name)
+            return gr.Radio(choices=choices, value=choices[0][1] if choices else None)
+
+        def on_scenario(scenario_id: str | None) -> tuple[str, str]:
+            return studio.describe(scenario_id)
+
+        def on_start(scenario_id: str, level: str, request: gr.Request) -> tuple[Any, ...]:
+            view = studio.start(scenario_id, level, request)
+            return (*show_practice(view), gr.Tabs(selected="practice"))
+
+        def on_send(sid: str, line: str, request: gr.Request) -> Any:
+            for view in studio.send(sid, line, request):
+                yield show_practice(view)
+
+        def on_retry(sid: str, request: gr.Request) -> Any:
+            for view in studio.retry(sid, request):
+                yield show_practice(view)
+
+        def on_after_turn(sid: str, request: gr.Request) -> tuple[Any, ...]:
+            view = studio.finished(sid, request)
+            tab = gr.skip() if view is None else gr.Tabs(selected="debrief")
+            return (*show_debrief(view), tab)
+
+        def on_hint(sid: str, request: gr.Request) -> Any:
+            return gr.Markdown(value=studio.hint(sid, request), visible=True)
+
+        def on_rewind(sid: str, turn: int | None, request: gr.Request) -> tuple[Any, ...]:
+            return show_practice(studio.rewind(sid, turn, request))
+
+        def on_safe(sid: str, request: gr.Request) -> tuple[Any, ...]:
+            return show_practice(studio.confirm_safe(sid, request))
+
+        def on_version(sid: str, index: int | None, request: gr.Request) -> Any:
+            return studio.version(sid, index, request)
+
+        def on_end(sid: str, request: gr.Request) -> tuple[Any, ...]:
+            view = studio.end(sid, request)
+            return (*show_debrief(view), gr.Tabs(selected="debrief"))
+
+        def on_again(sid: str, request: gr.Request) -> tuple[Any, ...]:
+            view = studio.again(sid, request)
+            return (*show_practice(view), gr.Tabs(selected="practice"))
+
+        def on_sessions(request: gr.Request) -> Any:
+            return gr.Radio(choices=studio.sessions(request), value=None)
+
+        def on_open(sid: str, request: gr.Request) -> tuple[Any, ...]:
+            practice, debrief = studio.resume(sid, request)
+            tab = "debrief" if debrief is not None else "practice"
+            if debrief is None:
+                hidden = [gr.skip()] * (len(debrief_outputs) - 2)
+                return (
+                    *show_practice(practice),
+                    *hidden,
+                    gr.Markdown(visible=True),
+                    gr.Column(visible=False),
+                    gr.Tabs(selected=tab),
+                )
+            return (*show_practice(practice), *show_debrief(debrief), gr.Tabs(selected=tab))
+
+        category.change(on_category, category, scenario, **cheap)
+        scenario.change(on_scenario, scenario, [card_md, difficulty], **cheap)
+        start_btn.click(on_start, [scenario, difficulty], [*practice_outputs, tabs], **cheap)
+
+        def after_turn(event: Any) -> None:
+            event.then(on_after_turn, session, [*debrief_outputs, tabs], **cheap).then(
+                on_sessions, None, session_list, **cheap
+            )
+
+        turn_inputs = [session, text]
+        stream = {"show_progress": "hidden", **heavy}
+        after_turn(send_btn.click(on_send, turn_inputs, practice_outputs, **stream))
+        after_turn(text.submit(on_send, turn_inputs, practice_outputs, **stream))
+        after_turn(retry_btn.click(on_retry, session, practice_outputs, **stream))
+        hint_btn.click(on_hint, session, hint_md, **heavy)
+        rewind_btn.click(on_rewind, [session, turn_pick], practice_outputs, **cheap)
+        safe_btn.click(on_safe, session, practice_outputs, **cheap)
+        version_pick.change(on_version, [session, version_pick], version_chat, **cheap)
+        end_btn.click(on_end, session, [*debrief_outputs, tabs], **heavy).then(
+            on_sessions, None, session_list, **cheap
+        )
+        again_btn.click(on_again, session, [*practice_outputs, tabs], **cheap)
+        for trigger in (sessions_tab.select, refresh_btn.click, demo.load):
+            trigger(on_sessions, None, session_list, **cheap)
+        open_btn.click(on_open, session_list, [*practice_outputs, *debrief_outputs, tabs], **cheap)
+
+        # The API for scripted clients (gradio_client): four named endpoints, plus retry.
+        api: list[tuple[Callable[..., Any], str, dict[str, Any]]] = [
+            (studio.api_list_scenarios, "list_scenarios", {"concurrency_limit": None}),
+            (studio.api_start_session, "start_session", {"concurrency_limit": None}),
+            (studio.api_send_message, "send_message", _model_group(concurrency)),
+            (studio.api_retry_message, "retry_message", _model_group(concurrency)),
+            (studio.api_end_session, "end_session", _model_group(concurrency)),
+        ]
+        for fn, name, limits in api:
+            gr.api(fn, api_name=name, **limits)
+
+    demo.queue(default_concurrency_limit=concurrency)
+    demo.studio = studio  # type: ignore[attr-defined]
+    return demo
+
+
+def _model_group(concurrency: int) -> dict[str, Any]:
+    return {"concurrency_limit": concurrency, "concurrency_id": MODEL}
