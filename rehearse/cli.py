@@ -10,7 +10,9 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import signal
 import sys
+import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -24,13 +26,20 @@ from simulator.paths import home
 from simulator.report import export_json, export_markdown
 from simulator.safety import screen
 from simulator.session import Rehearsal
-from simulator.store import SessionStore
+from simulator.store import Deleted, SessionStore
 
 __all__ = ["main"]
 
 
 def _store() -> SessionStore:
-    return SessionStore(home() / "sessions.sqlite")
+    store = SessionStore(home() / "sessions.sqlite")
+    if store.expired:
+        print(
+            f"rehearse: deleted {len(store.expired)} session(s) not used for longer than "
+            "REHEARSE_RETENTION_DAYS.",
+            file=sys.stderr,
+        )
+    return store
 
 
 @contextlib.contextmanager
@@ -154,6 +163,10 @@ def cmd_sessions(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    if args.all:
+        return _export_all(args)
+    if not args.session:
+        raise RehearseError("Name a session (`rehearse sessions` lists them), or use --all.")
     store = _store()
     info = store.get(args.session)
     scenario = Catalog.load().get(info.scenario_id)
@@ -165,6 +178,87 @@ def cmd_export(args: argparse.Namespace) -> int:
         print(f"Wrote {args.output}")
     else:
         sys.stdout.write(text)
+    return 0
+
+
+def _export_all(args: argparse.Namespace) -> int:
+    from simulator.archive import write_archive
+
+    if args.session:
+        raise RehearseError("Give a SESSION_ID or --all, not both.")
+    target = Path(args.output or time.strftime("rehearse-sessions-%Y%m%d-%H%M%S.zip"))
+    written = write_archive(_store(), Catalog.load(), target)
+    print(f"Wrote {target} ({len(written)} session(s), each as JSON and Markdown).")
+    return 0
+
+
+def _confirm(question: str, yes: bool) -> bool:
+    """Deleting cannot be undone: ask on a terminal; elsewhere only --yes will do."""
+    if yes:
+        return True
+    if not sys.stdin.isatty():
+        raise RehearseError(
+            "Not deleting without confirmation, and there is no terminal to ask on. "
+            "Run it in a terminal, or add --yes to delete without asking."
+        )
+    try:
+        answer = input(f"{question} This cannot be undone. [y/N] ")
+    except EOFError:
+        answer = ""
+    return answer.strip().lower() in ("y", "yes")
+
+
+def _report_deleted(deleted: Deleted) -> None:
+    print(f"Deleted {len(deleted.ids)} session(s).")
+    if not deleted.wiped:
+        print(
+            "rehearse: another Rehearse process has the session store open; the deleted "
+            "text is zeroed, and its last copies leave the file when that process stops.",
+            file=sys.stderr,
+        )
+
+
+def cmd_delete(args: argparse.Namespace) -> int:
+    store = _store()
+    info = store.get(args.session)
+    when = time.strftime("%Y-%m-%d", time.localtime(info.updated))
+    question = f"Delete session {info.id} ({info.title}, {info.turns} turns, last used {when})?"
+    if not _confirm(question, args.yes):
+        print("Nothing deleted.")
+        return 0
+    _report_deleted(store.delete(info.id))
+    store.close()
+    return 0
+
+
+def _days(value: str) -> float:
+    try:
+        days = float(value)
+    except ValueError:
+        days = -1.0
+    if not 0 < days < float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a number of days above 0, not {value!r}")
+    return days
+
+
+def cmd_forget(args: argparse.Namespace) -> int:
+    store = _store()
+    sessions = store.list()
+    if args.older_than is not None:
+        cutoff = time.time() - args.older_than * 24 * 60 * 60
+        sessions = [s for s in sessions if s.updated < cutoff]
+        what = f"the {len(sessions)} session(s) not used for {args.older_than:g} days"
+    else:
+        what = f"all {len(sessions)} session(s), with their transcripts and debriefs"
+    if sessions and not _confirm(f"Delete {what}?", args.yes):
+        print("Nothing deleted.")
+        return 0
+    if args.older_than is not None:
+        deleted = store.purge_older_than(args.older_than)
+    else:
+        deleted = store.forget_all()  # also anything left outside the session list
+    _report_deleted(deleted)
+    store.close()
     return 0
 
 
@@ -197,6 +291,18 @@ def cmd_safety_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_eval_coder(args: argparse.Namespace) -> int:
+    # Imported here: the coder loads numpy and its weights, which no other command needs.
+    from simulator.coder import evaluate_file, format_report
+
+    result = evaluate_file(args.file)  # a bad file is a CoderDataError: a message, exit 1
+    if args.json:
+        print(json.dumps(result, indent=2))
+    else:
+        print(format_report(result, args.file))
+    return 0
+
+
 def read_auth(value: str) -> list[tuple[str, str]]:
     """``--auth``: one ``user:password``, or a file of such lines (``#`` starts a comment)."""
     path = Path(value)
@@ -208,10 +314,10 @@ def read_auth(value: str) -> list[tuple[str, str]]:
         if not line or line.startswith("#"):
             continue
         user, colon, password = line.partition(":")
-        if not colon or not user.strip() or not password:
+        if not colon or not user.strip() or not password.strip():
             where = f"{value}:{number}" if from_file else "--auth"
             raise RehearseError(f"{where}: expected user:password (or a file of such lines).")
-        pairs.append((user.strip(), password))
+        pairs.append((user.strip(), password.strip()))
     if not pairs:
         raise RehearseError(f"{value}: no user:password lines found.")
     return pairs
@@ -248,14 +354,24 @@ def cmd_serve(args: argparse.Namespace) -> int:
             "Ctrl+C stops it; sessions are saved.",
             file=sys.stderr,
         )
+        # A service manager's stop (SIGTERM) shuts down like Ctrl+C, so the embedded
+        # model server is stopped too instead of being left running.
+        previous = signal.signal(signal.SIGTERM, _interrupt)
         try:
             demo.launch(server_name=args.host, server_port=args.port, auth=auth, quiet=True)
         except OSError as exc:
             raise RehearseError(
                 f"Cannot serve on {args.host}:{args.port} ({exc}). Is it in use? Try --port."
             ) from None
+        finally:
+            signal.signal(signal.SIGTERM, previous)
     store.close()
+    print("Stopped. Sessions are saved.", file=sys.stderr)
     return 0
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -301,11 +417,37 @@ def _parser() -> argparse.ArgumentParser:
     model_options(p)
     p.set_defaults(func=cmd_resume)
 
-    p = sub.add_parser("export", help="write a session's transcript and debrief")
-    p.add_argument("session", metavar="SESSION_ID")
+    p = sub.add_parser(
+        "export", help="write a session's transcript and debrief, or every session (--all)"
+    )
+    p.add_argument("session", metavar="SESSION_ID", nargs="?")
+    p.add_argument(
+        "--all",
+        action="store_true",
+        help="every session, each as JSON and Markdown, in one .zip with a manifest "
+        "(default file: rehearse-sessions-DATE-TIME.zip)",
+    )
     p.add_argument("--format", choices=["md", "json"], default="md")
     p.add_argument("--output", "-o", help="file to write (default: standard output)")
     p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("delete", help="delete a session for good")
+    p.add_argument("session", metavar="SESSION_ID")
+    p.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
+    p.set_defaults(func=cmd_delete)
+
+    p = sub.add_parser("forget", help="delete all sessions, or the old ones, for good")
+    which = p.add_mutually_exclusive_group(required=True)
+    which.add_argument("--all", action="store_true", help="every session")
+    which.add_argument(
+        "--older-than",
+        type=_days,
+        metavar="DAYS",
+        help="sessions not used for this many days (REHEARSE_RETENTION_DAYS does this "
+        "whenever Rehearse starts)",
+    )
+    p.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
+    p.set_defaults(func=cmd_forget)
 
     p = sub.add_parser(
         "safety-check",
@@ -315,6 +457,18 @@ def _parser() -> argparse.ArgumentParser:
         '"flagged", "category" and "matched", or "error" for a line it cannot read.',
     )
     p.set_defaults(func=cmd_safety_check)
+
+    p = sub.add_parser(
+        "eval-coder",
+        help="measure the skill coder against an annotated CSV (AnnoMI-full format)",
+        description="Codes every utterance of an AnnoMI-format CSV and prints, for therapist "
+        "behaviour, question type, reflection type and client talk: n, accuracy, macro-F1, "
+        "per-class F1 and Cohen's kappa against the annotations (majority label where an "
+        "utterance has several annotators).",
+    )
+    p.add_argument("file", metavar="FILE.csv")
+    p.add_argument("--json", action="store_true", help="one JSON object, keyed by label")
+    p.set_defaults(func=cmd_eval_coder)
 
     p = sub.add_parser("serve", help="the web practice studio, in your browser")
     p.add_argument(

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import IO
 
 from simulator.errors import LocalModelError
-from simulator.paths import home
+from simulator.paths import home, private_dir, private_file
 
 __all__ = ["LocalModelServer", "gguf_path"]
 
@@ -81,7 +81,8 @@ class LocalModelServer:
             self.progress.flush()
 
     def start(self) -> LocalModelServer:
-        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(self.log_path.parent)
+        private_file(self.log_path)  # owner-only, like everything in the data directory
         self.port = _free_port()
         threads = max(1, min(4, os.cpu_count() or 1))
         command = [
@@ -112,11 +113,11 @@ class LocalModelServer:
         assert self._process is not None
         deadline = time.monotonic() + self.startup_timeout
         while time.monotonic() < deadline:
-            if self._process.poll() is not None:
-                self.stop()
+            code = self._process.poll()
+            if code is not None:
+                self.stop()  # forgets the process, so the exit code is kept first
                 raise LocalModelError(
-                    f"The embedded model server exited (code {self._process.returncode}); "
-                    f"see {self.log_path}"
+                    f"The embedded model server exited (code {code}); see {self.log_path}"
                 )
             try:
                 with urllib.request.urlopen(f"{self.base_url}/models", timeout=1) as reply:

@@ -1,7 +1,9 @@
 """Practising in the terminal: the scene streams in, the user types, the debrief follows.
 
 Works interactively and with piped input (one user turn per line), so sessions can be
-scripted. Commands: /end, /hint, /rewind N, /retry, /quit.
+scripted. Commands: /end, /hint, /rewind N, /retry, /quit; in a scene with several
+characters also ``@Name`` (or ``@all``) at the start of a line, /step-back Name and
+/invite Name. Every line shows its speaker's name.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import sys
 from collections.abc import Iterator
 from typing import IO, Any
 
+from simulator.director import addressing
 from simulator.errors import ModelUnavailable, RehearseError
 from simulator.report import debrief_text
 from simulator.schema import Scenario
@@ -21,6 +24,15 @@ HELP = (
     "Commands: /end finish and debrief, /hint a coaching hint, /rewind N redo your turn N, "
     "/retry ask the model again, /quit leave (the session stays resumable)."
 )
+GROUP_HELP = (
+    "Several characters: start a line with @Name to speak to one (or just use their name), "
+    "@all to speak to everyone; /step-back Name asks one to stay silent, /invite Name "
+    "brings one in."
+)
+
+
+def help_text(scenario: Scenario) -> str:
+    return f"{HELP}\n{GROUP_HELP}" if scenario.is_group else HELP
 
 
 class Terminal:
@@ -49,6 +61,12 @@ class Terminal:
                         f"\n\n{event['text']}\n\n[Write 'I am safe' to carry on "
                         "practising, or /end to finish here.]"
                     )
+                    streaming = None
+                elif event["type"] == "presence":
+                    if streaming is not None:
+                        self.write()
+                    what = "joins the conversation" if event["present"] else "steps back"
+                    self.write(f"\n[{event['name']} {what}.]")
                     streaming = None
                 elif event["type"] == "line":
                     if streaming == event["speaker"]:
@@ -112,17 +130,41 @@ class Terminal:
                 elif command == "/hint":
                     self.write(f"[Hint: {self.rehearsal.hint()}]")
                 elif command == "/help":
-                    self.write(HELP)
+                    self.write(help_text(self.rehearsal.scenario))
                 elif command == "/rewind":
                     self.rewind(argument)
+                elif command in ("/step-back", "/invite"):
+                    if not argument.strip():
+                        raise RehearseError(f"Say who, e.g. {command} {self._a_name()}.")
+                    action = (
+                        self.rehearsal.step_back
+                        if command == "/step-back"
+                        else self.rehearsal.invite
+                    )
+                    self.show(action(argument))
                 elif command.startswith("/"):
-                    self.write(f"[Unknown command {command}. {HELP}]")
+                    self.write(f"[Unknown command {command}. {help_text(self.rehearsal.scenario)}]")
                 elif not line.strip():
                     continue
                 else:
+                    self.note_absent(line)
                     self.show(self.rehearsal.say(line))
             except RehearseError as exc:
                 self.write(f"[{exc}]")
+
+    def _a_name(self) -> str:
+        return self.rehearsal.scenario.persona().name.removeprefix("The ")
+
+    def note_absent(self, line: str) -> None:
+        """Say so when the line speaks to a character who stepped back (it stays silent)."""
+        scenario = self.rehearsal.scenario
+        if not scenario.is_group or self.rehearsal.status != "awaiting_user":
+            return
+        present = self.rehearsal.present()
+        for who in addressing(scenario, line, present).speakers:
+            if who not in present:
+                name = scenario.persona(who).name
+                self.write(f"[{name} has stepped back and stays silent; /invite {name} first.]")
 
     def rewind(self, argument: str) -> None:
         if not argument.strip().isdigit():
@@ -147,9 +189,15 @@ def introduce(scenario: Scenario, difficulty: str, out: IO[str]) -> None:
         "Your goals:",
         goals,
     ]
+    if scenario.is_group:
+        text += ["", "In the scene:"]
+        for member in scenario.cast:
+            persona = scenario.persona(member.persona_id)
+            waiting = "" if member.present else " (not here yet: /invite to bring them in)"
+            text.append(f"  - {persona.name}: {' '.join(persona.who.split())}{waiting}")
     if scenario.learning.before:
         text += ["", f"Before you start: {scenario.learning.before}"]
-    text += ["", "This is practice with a simulated character, not therapy.", HELP]
+    text += ["", "This is practice with a simulated character, not therapy.", help_text(scenario)]
     out.write("\n".join(text) + "\n")
 
 

@@ -2,7 +2,10 @@
 
 The prompt is built from the persona, the scenario, the current hidden state and the
 facts revealed so far. Private notes whose condition has not held are not in it at
-all: a model cannot leak what it was never told.
+all: a model cannot leak what it was never told. In a scene with several characters
+each prompt holds only that character's persona, state, notes and reveals; of the
+others it knows just what anyone in the room would (name, who they are, how it relates
+to them).
 """
 
 from __future__ import annotations
@@ -10,7 +13,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping, Sequence
 
-from simulator.prompts import CHARACTER_SYSTEM, DIFFICULTY, SAFETY_CLAUSE
+from simulator.prompts import (
+    CHARACTER_SYSTEM,
+    DIFFICULTY,
+    GROUP_OTHERS,
+    GROUP_RULES,
+    PARTS_FRAME,
+    SAFETY_CLAUSE,
+)
 from simulator.schema import CastMember, Persona, Scenario, compiled
 from simulator.state import TurnRecord
 
@@ -20,8 +30,12 @@ __all__ = ["ReplyCleaner", "character_prompt", "clean_stream", "feelings", "reve
 def revealed_facts(
     scenario: Scenario, persona: Persona, trajectory: Sequence[TurnRecord]
 ) -> list[str]:
-    """Facts this character may now disclose: a condition that held once stays revealed."""
-    history = [record["values"] for record in trajectory]
+    """Facts this character may now disclose: a condition that held once stays revealed.
+
+    Conditions are read from this character's point of view, so a plain ``trust`` in its
+    note means its own trust in a scene with several characters.
+    """
+    history = [scenario.view(record["values"], persona.id) for record in trajectory]
     facts = []
     for note in persona.private_notes:
         if note.when and any(compiled(note.when).holds(v) for v in history):
@@ -50,11 +64,13 @@ def _level(value: float, low: float, high: float) -> str:
     )
 
 
-def feelings(scenario: Scenario, values: Mapping[str, float]) -> str:
+def feelings(scenario: Scenario, values: Mapping[str, float], persona_id: str | None = None) -> str:
     """The hidden state in words ("trust: low; defensiveness: high")."""
+    who = persona_id or scenario.cast[0].persona_id
+    mine = scenario.view(values, who)
     parts = []
-    for name, var in scenario.state.items():
-        level = _level(values.get(name, var.start), var.min, var.max)
+    for name, var in scenario.member_state(who).items():
+        level = _level(mine.get(name, var.start), var.min, var.max)
         parts.append(f"{name.replace('_', ' ')}: {level}")
     return "; ".join(parts)
 
@@ -76,6 +92,7 @@ def character_prompt(
             + "\n".join(f"- {fact}" for fact in facts)
         )
     level_note = getattr(scenario.difficulty, difficulty, None)
+    others, group_rules = _group_parts(scenario, member)
     return CHARACTER_SYSTEM.format(
         name=persona.name,
         who=persona.who,
@@ -99,11 +116,36 @@ def character_prompt(
         setting=scenario.setting,
         user_role=scenario.user_role,
         relationship=f"\nYour relationship: {member.relationship}" if member.relationship else "",
-        feelings=feelings(scenario, values),
+        others=others,
+        group_rules=group_rules,
+        feelings=feelings(scenario, values, persona.id),
         difficulty=DIFFICULTY[difficulty] + (f" {level_note}" if level_note else "") + "\n",
         revealed=revealed,
         safety=SAFETY_CLAUSE,
     )
+
+
+def _group_parts(scenario: Scenario, member: CastMember) -> tuple[str, str]:
+    """The prompt's view of the other characters, and the rule not to speak for them."""
+    if not scenario.is_group:
+        return "", ""
+    rows, names = [], []
+    for other in scenario.cast:
+        if other.persona_id == member.persona_id:
+            continue
+        persona = other.persona
+        assert isinstance(persona, Persona)
+        names.append(persona.name)
+        relation = member.relationships.get(other.persona_id)
+        rows.append(
+            f"- {persona.name}: {persona.who.strip()}"
+            + (f" To you: {relation.strip()}" if relation else "")
+        )
+    others = GROUP_OTHERS.format(others="\n".join(rows))
+    if scenario.category == "inner-parts":
+        others += PARTS_FRAME
+    rules = GROUP_RULES.format(name=member.persona.name, others=" or ".join(names))  # type: ignore[union-attr]
+    return others, rules
 
 
 _SENTENCE_END = re.compile(r"[.!?]+[\"')]?(?=\s+\S)")
@@ -120,8 +162,21 @@ class ReplyCleaner:
 
     MAX_SENTENCES = 4  # people speak in short turns; small models ramble without a cap
 
-    def __init__(self, name: str, others: Sequence[str] = ("User", "You", "Me")) -> None:
-        speakers = (*others, "Assistant", "System", name)
+    def __init__(
+        self, name: str, others: Sequence[str] = ("User", "You", "Me"), cast: Sequence[str] = ()
+    ) -> None:
+        # ``cast``: the other characters of a group scene. A reply that *opens* with one of
+        # their tags is the model speaking for them, so nothing of it is this character's.
+        speakers = (*others, *cast, "Assistant", "System", name)
+        self._foreign = (
+            re.compile(
+                rf"^\s*\"?\s*(?:\*\*)?(?:{'|'.join(re.escape(c) for c in cast)})(?:\*\*)?\s*:",
+                re.IGNORECASE,
+            )
+            if cast
+            else None
+        )
+        self._cast_tags = [c.lower() + ":" for c in cast]
         alternatives = "|".join(re.escape(s) for s in speakers)
         self._own = re.compile(rf"^\s*(?:\*\*)?{re.escape(name)}(?:\*\*)?\s*:\s*", re.IGNORECASE)
         self._stop = re.compile(
@@ -140,6 +195,8 @@ class ReplyCleaner:
             start = self._raw.lstrip().replace("*", "").lower()
             if not self._own.match(self._raw) and self._name_tag.startswith(start):
                 return len(text)  # maybe our own name prefix, still arriving
+            if any(tag.startswith(start.lstrip('"')) for tag in self._cast_tags):
+                return len(text)  # maybe another character's tag: the reply is not ours
         if "\n" in text:
             cut = text.rindex("\n")
             line = text[cut + 1 :].lstrip().lstrip("*").lower()
@@ -170,6 +227,9 @@ class ReplyCleaner:
         return out
 
     def _emit(self, final: bool) -> str:
+        if self._foreign is not None and self._foreign.match(self._raw):
+            self._done = self._stopped = True
+            return ""
         text = self._own.sub("", self._raw, count=1).lstrip().lstrip('"')
         stop = self._stop.search(text)
         if stop:

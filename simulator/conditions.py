@@ -3,6 +3,10 @@
 Scenario authors write conditions for reveals, goals and end conditions. They are
 parsed by a tiny grammar rather than ``eval`` so that a scenario file can never run
 code: ``NAME OP NUMBER`` clauses joined by ``and`` / ``or`` (``and`` binds tighter).
+
+In a scene with several characters a name may be qualified by a persona id
+(``inner-critic.trust >= 6``): each character has its own copy of the hidden variables,
+and the state holds them under these qualified names.
 """
 
 from __future__ import annotations
@@ -22,7 +26,9 @@ _OPERATORS: dict[str, Callable[[float, float], bool]] = {
     ">": operator.gt,
     "<": operator.lt,
 }
-_CLAUSE = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(>=|<=|==|!=|>|<)\s*(-?\d+(?:\.\d+)?)\s*$")
+# A persona id (a slug, so it may hold hyphens) and a dot may qualify the variable name.
+_NAME = r"(?:[a-z0-9][a-z0-9-]*\.)?[A-Za-z_][A-Za-z0-9_]*"
+_CLAUSE = re.compile(rf"^\s*({_NAME})\s*(>=|<=|==|!=|>|<)\s*(-?\d+(?:\.\d+)?)\s*$")
 
 
 class ConditionSyntaxError(ValueError):
@@ -89,7 +95,7 @@ def parse_condition(text: str) -> Condition:
             if match is None:
                 raise ConditionSyntaxError(
                     f"cannot read {part.strip()!r} in condition {text!r}; write comparisons "
-                    "like 'trust >= 6' joined by 'and' / 'or'"
+                    "like 'trust >= 6' (or 'persona-id.trust >= 6') joined by 'and' / 'or'"
                 )
             name, op, number = match.groups()
             clauses.append(Clause(name, op, float(number)))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
+from simulator.group_debrief import group_debrief
 from simulator.moves import HELPFUL, count_moves
 from simulator.prompts import REWRITE_SYSTEM, REWRITE_USER
 from simulator.schema import Scenario, compiled
@@ -29,8 +30,9 @@ DEBRIEF_VERSION = 1
 def _progress(scenario: Scenario, record: TurnRecord) -> float:
     """How far one turn moved the state in the direction good practice moves it."""
     total = 0.0
+    variables = scenario.variables()
     for name, delta in record["deltas"].items():
-        var = scenario.state.get(name)
+        var = variables.get(name)
         if var is not None:
             total += delta if var.desired == "up" else -delta
     return total
@@ -85,7 +87,7 @@ def state_movement(
 ) -> dict[str, Any]:
     """The hidden state turn by turn, and the turns that moved each variable most."""
     variables = {}
-    for name, var in scenario.state.items():
+    for name, var in scenario.variables().items():
         moves = [(r["deltas"].get(name, 0.0), r["turn"]) for r in trajectory[1:]]
         rise = max(moves, default=(0.0, None))
         drop = min(moves, default=(0.0, None))
@@ -195,7 +197,7 @@ def build_debrief(state: State, ctx: Context) -> dict[str, Any]:
         ended_by = "condition"
     else:
         ended_by = "max_turns"
-    return {
+    result = {
         "version": DEBRIEF_VERSION,
         "scenario": {"id": scenario.id, "title": scenario.title, "category": scenario.category},
         "difficulty": state.difficulty,
@@ -209,3 +211,7 @@ def build_debrief(state: State, ctx: Context) -> dict[str, Any]:
         "learning_note": scenario.learning.after,
         "safety": [dict(event) for event in state.safety],
     }
+    if scenario.is_group:
+        # Several characters: "characters", "journal" and (inner parts) "parts_work".
+        result.update(group_debrief(state, ctx, lines))
+    return result

@@ -1,11 +1,13 @@
 """The role-play state machine.
 
     START           -> open_scene -> user_turn (waits for the user: an interrupt)
-    user_turn       -> screen_turn | debrief (the user ended the scene)
+    user_turn       -> screen_turn | user_turn (a step-back or invite) | debrief (ended)
     screen_turn     -> assess | safety_pause (the screen saw real risk)
     safety_pause    -> user_turn (they say they are safe) | safety_pause | debrief
-    assess          -> character_reply
-    character_reply -> user_turn | debrief (end condition or max turns reached)
+    assess          -> direct
+    direct          -> character_reply (the director chose a speaker)
+                       | user_turn | debrief (end condition or max turns reached)
+    character_reply -> direct (another character may answer, up to the turn's cap)
     debrief         -> END
 
 The crisis screen is local and deterministic, so the pause works with the model down.
@@ -23,9 +25,10 @@ from simulator.nodes import (
     assess,
     character_reply,
     debrief,
+    direct,
     open_scene,
+    route_after_direct,
     route_after_pause,
-    route_after_reply,
     route_after_screen,
     route_after_user,
     safety_pause,
@@ -42,6 +45,7 @@ builder.add_node("user_turn", user_turn)
 builder.add_node("screen_turn", screen_turn)
 builder.add_node("safety_pause", safety_pause)
 builder.add_node("assess", assess)
+builder.add_node("direct", direct)
 builder.add_node("character_reply", character_reply)
 builder.add_node("debrief", debrief)
 builder.add_edge(START, "open_scene")
@@ -49,8 +53,9 @@ builder.add_edge("open_scene", "user_turn")
 builder.add_conditional_edges("user_turn", route_after_user)
 builder.add_conditional_edges("screen_turn", route_after_screen)
 builder.add_conditional_edges("safety_pause", route_after_pause)
-builder.add_edge("assess", "character_reply")
-builder.add_conditional_edges("character_reply", route_after_reply)
+builder.add_edge("assess", "direct")
+builder.add_conditional_edges("direct", route_after_direct)
+builder.add_edge("character_reply", "direct")
 builder.add_edge("debrief", END)
 
 # For LangGraph Server and quick experiments; sessions use builder.compile(checkpointer=...).

@@ -3,6 +3,10 @@
 See :mod:`simulator.graph` for how they connect. Each node returns a partial update.
 ``user_turn`` and ``safety_pause`` do nothing before ``interrupt`` because resuming
 re-runs a node from its start.
+
+With several characters, ``direct`` picks who speaks after each user line and after
+each character line (see :mod:`simulator.director`); ``character_reply`` speaks as the
+chosen one. With one character ``direct`` always picks it, once per turn.
 """
 
 from __future__ import annotations
@@ -19,10 +23,11 @@ from simulator.assessment import assess_turn
 from simulator.character import ReplyCleaner, character_prompt, clean_stream
 from simulator.context import Context
 from simulator.debrief import build_debrief
+from simulator.director import Addressing, addressing, choose
 from simulator.errors import ModelUnavailable, describe_failure
 from simulator.moves import analyse
 from simulator.safety import crisis_resources, safety_message, screen
-from simulator.schema import Persona, compiled
+from simulator.schema import Persona, Scenario, compiled
 from simulator.state import State
 
 __all__ = [
@@ -30,7 +35,9 @@ __all__ = [
     "assess",
     "character_reply",
     "debrief",
+    "direct",
     "open_scene",
+    "route_after_direct",
     "route_after_pause",
     "route_after_reply",
     "route_after_screen",
@@ -52,9 +59,11 @@ _NOT_SAFE = re.compile(
 
 
 def open_scene(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
-    """Every cast member says their opening line; the hidden state starts."""
+    """Every cast member present says their opening line; the hidden state starts."""
     scenario = runtime.context.scenario
-    lines = [AIMessage(content=m.opening_line, name=m.persona_id) for m in scenario.cast]
+    lines = [
+        AIMessage(content=m.opening_line, name=m.persona_id) for m in scenario.cast if m.present
+    ]
     start = {
         "turn": 0,
         "values": scenario.start_state(),
@@ -64,11 +73,36 @@ def open_scene(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         "source": "start",
         "note": "Start of the scene.",
     }
-    return {"messages": lines, "trajectory": [start]}
+    waiting = [m.persona_id for m in scenario.cast if not m.present]
+    return {"messages": lines, "trajectory": [start], "stepped_back": waiting}
 
 
-def user_turn(state: State) -> dict[str, Any]:
-    """Wait for the user. Resume with ``{"text": ...}`` to speak or ``{"end": True}``."""
+def _stage(state: State, scenario: Scenario, event: str, who: Any) -> dict[str, Any]:
+    """Step a character back or invite one in; not a turn, so the user speaks next."""
+    ids = [m.persona_id for m in scenario.cast]
+    if who not in ids:
+        raise ValueError(f"{who!r} is not in the cast ({', '.join(ids)})")
+    away = [p for p in state.stepped_back if p != who]
+    # "turn" is unchanged; it tells the session which turn an opening line belongs to.
+    update: dict[str, Any] = {"action": "stage", "turn": state.turn}
+    if event == "step_back":
+        away.append(who)
+    else:
+        spoke = any(isinstance(m, AIMessage) and m.name == who for m in state.messages)
+        if not spoke:  # a character invited for the first time opens with its line
+            line = scenario.member(who).opening_line
+            update["messages"] = [AIMessage(content=line, name=who)]
+    update["stepped_back"] = [p for p in ids if p in away]
+    update["presence"] = [{"turn": state.turn, "event": event, "speaker": who}]
+    return update
+
+
+def user_turn(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
+    """Wait for the user. Resume with ``{"text": ...}`` to speak or ``{"end": True}``.
+
+    In a scene with several characters ``{"step_back": persona_id}`` and
+    ``{"invite": persona_id}`` change who is present without taking a turn.
+    """
     answer = interrupt({"awaiting": "user", "turn": state.turn + 1})
     if isinstance(answer, str):
         answer = {"text": answer}
@@ -76,10 +110,17 @@ def user_turn(state: State) -> dict[str, Any]:
         raise TypeError(f"user_turn expects a dict or str to resume, got {type(answer).__name__}")
     if answer.get("end"):
         return {"user_ended": True}
+    for event in ("step_back", "invite"):
+        if event in answer:
+            return _stage(state, runtime.context.scenario, event, answer[event])
     text = str(answer.get("text", "")).strip()
     if not text:
         raise ValueError("an empty user turn cannot be sent")
-    return {"messages": [HumanMessage(content=text)], "turn": state.turn + 1}
+    return {"messages": [HumanMessage(content=text)], "turn": state.turn + 1, "action": "line"}
+
+
+def _present(state: State, scenario: Scenario) -> list[str]:
+    return [m.persona_id for m in scenario.cast if m.persona_id not in state.stepped_back]
 
 
 def _last_character_line(messages: list[AnyMessage]) -> str:
@@ -93,6 +134,12 @@ def assess(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     """Move the hidden state and record goal evidence for the user's latest line."""
     ctx = runtime.context
     text = str(state.messages[-1].content)
+    targets: list[str] | None = None
+    if ctx.scenario.is_group:
+        present = _present(state, ctx.scenario)
+        spoken_to = addressing(ctx.scenario, text, present)
+        # The addressed characters are moved, else everyone present; never the absent.
+        targets = [p for p in spoken_to.speakers if p in present] or present
     values, deltas, goals, note, source = assess_turn(
         model=ctx.model if ctx.assessor == "model" else None,
         scenario=ctx.scenario,
@@ -100,6 +147,7 @@ def assess(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         values=state.values,
         previous=_last_character_line(state.messages),
         text=text,
+        targets=targets,
     )
     record = {
         "turn": state.turn,
@@ -110,11 +158,75 @@ def assess(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         "source": source,
         "note": note,
     }
+    if ctx.scenario.is_group:
+        record["addressed"] = spoken_to.speakers
+        record["to_all"] = spoken_to.to_all
     return {"trajectory": [record]}
 
 
-def _conversation(state: State, persona: Persona) -> list[AnyMessage]:
-    """The transcript from this character's point of view."""
+def _turn_lines(state: State) -> list[AIMessage]:
+    """The character lines spoken since the user's latest line."""
+    out: list[AIMessage] = []
+    for message in reversed(state.messages):
+        if isinstance(message, HumanMessage):
+            break
+        if isinstance(message, AIMessage):
+            out.append(message)
+    return out[::-1]
+
+
+def _recent(state: State, scenario: Scenario, count: int = 8) -> str:
+    names = {m.persona_id: scenario.persona(m.persona_id).name for m in scenario.cast}
+    lines = [
+        f"{names.get(m.name or '', m.name) if isinstance(m, AIMessage) else 'User'}: {m.content}"
+        for m in state.messages
+        if not m.additional_kwargs.get("out_of_scene")
+    ]
+    return "\n".join(lines[-count:])
+
+
+def direct(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
+    """Decide who speaks next this turn (nobody: the user's turn comes back)."""
+    ctx = runtime.context
+    scenario = ctx.scenario
+    record = state.trajectory[-1]
+    spoken = [d["speaker"] for d in state.director if d["turn"] == state.turn and d["speaker"]]
+    lines = _turn_lines(state)
+    before = [
+        m.name
+        for m in state.messages[: len(state.messages) - len(lines) - 1]
+        if isinstance(m, AIMessage)
+    ]
+    decision = choose(
+        scenario,
+        present=_present(state, scenario),
+        addressed=Addressing(
+            speakers=record.get("addressed", []), to_all=record.get("to_all", False)
+        ),
+        user_line=str(
+            next(m.content for m in reversed(state.messages) if isinstance(m, HumanMessage))
+        ),
+        deltas=record["deltas"],
+        spoken=spoken,
+        last_line=(lines[-1].name or "", str(lines[-1].content)) if spoken and lines else None,
+        previous_speaker=before[-1] if before else None,
+        model=ctx.model if ctx.assessor == "model" and scenario.is_group else None,
+        recent=_recent(state, scenario) if scenario.is_group else "",
+    )
+    update: dict[str, Any] = {"next_speaker": decision["speaker"]}
+    if decision["speaker"] is not None:
+        update["director"] = [{"turn": state.turn, **decision}]
+    return update
+
+
+def _conversation(state: State, scenario: Scenario, persona: Persona) -> list[AnyMessage]:
+    """The transcript from this character's point of view.
+
+    With several characters every line the character did not say comes as the other
+    side's message, tagged with who said it ("You: ...", "Dad: ..."), so it can answer
+    the right person and never mistakes another's line for its own.
+    """
+    names = {m.persona_id: scenario.persona(m.persona_id).name for m in scenario.cast}
     out: list[AnyMessage] = []
     for message in state.messages:
         if message.additional_kwargs.get("out_of_scene"):
@@ -122,16 +234,19 @@ def _conversation(state: State, persona: Persona) -> list[AnyMessage]:
         if isinstance(message, AIMessage) and message.name == persona.id:
             out.append(AIMessage(content=message.content))
         elif isinstance(message, AIMessage):
-            out.append(HumanMessage(content=f"({message.name}) {message.content}"))
+            who = names.get(message.name or "", message.name)
+            out.append(HumanMessage(content=f"{who}: {message.content}"))
+        elif scenario.is_group:
+            out.append(HumanMessage(content=f"You: {message.content}"))
         else:
             out.append(HumanMessage(content=message.content))
     return out
 
 
 def character_reply(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
-    """The character answers in voice; clean text is streamed as it arrives."""
+    """The chosen character answers in voice; clean text is streamed as it arrives."""
     ctx = runtime.context
-    member = ctx.scenario.cast[0]
+    member = ctx.scenario.member(state.next_speaker or ctx.scenario.cast[0].persona_id)
     persona = member.persona
     assert isinstance(persona, Persona)
     prompt = [
@@ -139,9 +254,14 @@ def character_reply(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
             content=character_prompt(ctx.scenario, member, state.difficulty, state.trajectory)
         )
     ]
-    prompt += _conversation(state, persona)
+    prompt += _conversation(state, ctx.scenario, persona)
     write = get_stream_writer()
-    cleaner = ReplyCleaner(persona.name)
+    names = [ctx.scenario.persona(m.persona_id).name for m in ctx.scenario.cast]
+    # The cleaner stops at any other cast member's name tag, with or without "The".
+    others = list(
+        dict.fromkeys(alias for n in names if n != persona.name for alias in (n, _short(n)))
+    )
+    cleaner = ReplyCleaner(persona.name, cast=others)
     chunks = ctx.model.stream(prompt, max_tokens=ctx.reply_tokens)
     stream = _ModelStream(chunks)
     parts = []
@@ -160,7 +280,7 @@ def character_reply(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     if stream.cut_off and not cleaner.done:
         raise ModelUnavailable("The model did not answer: the reply was cut off mid-stream.")
     text = "".join(parts).strip() or "..."
-    return {"messages": [AIMessage(content=text, name=persona.id)]}
+    return {"messages": [AIMessage(content=text, name=persona.id)], "next_speaker": None}
 
 
 class _ModelStream:
@@ -185,6 +305,11 @@ class _ModelStream:
     @property
     def cut_off(self) -> bool:
         return self._reports and not self._finished
+
+
+def _short(name: str) -> str:
+    """'The Critic' -> 'Critic': small models tag lines either way."""
+    return name.removeprefix("The ").removeprefix("the ")
 
 
 def debrief(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
@@ -250,8 +375,10 @@ def safety_pause(state: State) -> dict[str, Any]:
     }
 
 
-def route_after_user(state: State) -> Literal["screen_turn", "debrief"]:
-    return "debrief" if state.user_ended else "screen_turn"
+def route_after_user(state: State) -> Literal["screen_turn", "user_turn", "debrief"]:
+    if state.user_ended:
+        return "debrief"
+    return "user_turn" if state.action == "stage" else "screen_turn"
 
 
 def route_after_screen(state: State) -> Literal["assess", "safety_pause"]:
@@ -262,6 +389,14 @@ def route_after_pause(state: State) -> Literal["user_turn", "safety_pause", "deb
     if state.user_ended:
         return "debrief"
     return "safety_pause" if state.paused else "user_turn"
+
+
+def route_after_direct(
+    state: State, runtime: Runtime[Context]
+) -> Literal["character_reply", "user_turn", "debrief"]:
+    if state.next_speaker is not None:
+        return "character_reply"
+    return route_after_reply(state, runtime)
 
 
 def route_after_reply(state: State, runtime: Runtime[Context]) -> Literal["user_turn", "debrief"]:

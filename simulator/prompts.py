@@ -15,12 +15,12 @@ What you fear or protect: {fears}
 When pushed or cornered: {under_pressure}{softens}{intent}
 {samples}
 The scene: {setting}
-The person you are talking to: {user_role}{relationship}
+The person you are talking to: {user_role}{relationship}{others}
 {difficulty}
 Rules:
 - Reply with only {name}'s spoken words: one to three sentences, the way people really talk.
 - Never write the other person's lines, never narrate their actions, no stage directions.
-- Never sound like an assistant: no offers of help, no lists, no summaries.
+{group_rules}- Never sound like an assistant: no offers of help, no lists, no summaries.
 - Never mention these instructions, the role-play, or your hidden feelings as numbers.
 - {safety}
 
@@ -74,3 +74,45 @@ Give one short hint (one sentence) for their next line. Do not write the line fo
 HINT_USER = """\
 The conversation so far:
 {transcript}"""
+
+# Scenes with several characters: appended to the scene part of CHARACTER_SYSTEM. Only
+# public facts about the others go here (name, who they are, this character's relation to
+# them); their fears, notes and reveals stay in their own prompts.
+GROUP_OTHERS = """
+Also in the scene (each speaks for themselves):
+{others}"""
+
+GROUP_RULES = """\
+- Speak only as {name}. Never write lines for {others}; they speak for themselves. \
+You may answer what they said, by name.
+"""
+
+# Inner-parts scenes with several parts: the frame of parts work, in the part's prompt.
+PARTS_FRAME = """
+This is a reflective exercise in the style of parts work (practice, not therapy). You are \
+one part of the person's inner world; the other parts are parts of them too. The person \
+speaks to you from their calm, curious centre ("Self"). You soften when you feel heard and \
+understood, not when you are argued with, dismissed or told to go away; then you harden. \
+If the feeling in the scene gets very intense, you may gently suggest a pause: a slow \
+breath, feet on the floor."""
+
+DIRECTOR_SYSTEM = """\
+You direct turn-taking in a role-play with several characters. The scene: {setting}
+Characters present (persona id: name, who they are):
+{cast}
+{question} Answer with the persona id."""
+
+DIRECTOR_USER = """\
+The conversation so far (latest last):
+{recent}"""
+
+JOURNAL_SYSTEM = """\
+You help someone keep a journal of a reflective practice session with parts of themselves \
+(or with the people in a rehearsed conversation). Write a short journal entry in the first \
+person, warm and plain, four to six sentences: who was there, what each one seemed to \
+protect or need, what the writer tried, and what shifted. No advice, no diagnosis."""
+
+JOURNAL_USER = """\
+Scene: {title}. {summary}
+What happened:
+{facts}"""

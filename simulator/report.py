@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import textwrap
 from collections.abc import Sequence
 from typing import Any
 
@@ -48,7 +49,8 @@ def debrief_text(debrief: dict[str, Any]) -> str:
                 line += f"; {words} most at turn {var[key]['turn']} ({var[key]['change']:+g})"
         out.append(line)
     turns = debrief["state"]["turns"]
-    if len(turns) > 1:
+    # With several characters the per-character sections below replace the table.
+    if len(turns) > 1 and "characters" not in debrief:
         names = list(turns[0]["values"])
         out.append("  turn  " + "  ".join(f"{n[:12]:>12}" for n in names))
         for record in turns:
@@ -63,6 +65,8 @@ def debrief_text(debrief: dict[str, Any]) -> str:
         out.append(f"  What cost most: {_quote(worst)}")
     out += ["", "Your moves"]
     out.append("  " + ", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in debrief["moves"].items()))
+    if "characters" in debrief:
+        out += _characters_text(debrief)
     out += ["", "Try instead"]
     tip = debrief["try_instead"]
     if tip["original"]:
@@ -78,9 +82,62 @@ def debrief_text(debrief: dict[str, Any]) -> str:
     return "\n".join(out)
 
 
+def _characters_text(debrief: dict[str, Any]) -> list[str]:
+    """The sections of a scene with several characters: each one, parts work, journal."""
+    out = ["", "The characters"]
+    for c in debrief["characters"]:
+        heard = "yes" if c["felt_heard"] else "not yet"
+        if c["heard_turns"]:
+            heard += f" (moved your way at turn {', '.join(map(str, c['heard_turns']))})"
+        out.append(f"  {c['name']}: {c['lines']} line(s); felt heard: {heard}")
+        out.append(f"    Protects: {c['protects']}")
+        out.append(f"    Fears: {'; '.join(c['fears'])}")
+        if c["needs"]:
+            out.append(f"    Needs: {c['needs']}")
+        out.append(
+            "    "
+            + ", ".join(f"{n}: {v['start']:g} -> {v['end']:g}" for n, v in c["state"].items())
+        )
+        if c["stepped_back_at"]:
+            turns = ", ".join(map(str, c["stepped_back_at"]))
+            out.append(f"    You asked it to step back at turn {turns}.")
+        for quote in c["quotes"]:
+            out.append(f"      {c['name']}, {_quote(quote)}")
+    work = debrief.get("parts_work")
+    if work:
+        out += ["", "How you met the parts"]
+        out.append(
+            f"  From curiosity or compassion: {work['self_turns']} turn(s) (curious "
+            f"{work['curious_turns']}, compassionate {work['compassionate_turns']}); "
+            f"arguing or dismissing: {work['arguing_turns']} turn(s)"
+        )
+        for example in work["self_examples"]:
+            out.append(f"    Self: {_quote(example)}")
+        for example in work["arguing_examples"]:
+            out.append(f"    Arguing: {_quote(example)}")
+    journal = debrief.get("journal")
+    if journal:
+        out += [
+            "",
+            "Journal entry" + (" (written by the model)" if journal["source"] == "model" else ""),
+        ]
+        out += ["  " + row for row in textwrap.wrap(journal["text"], width=90)]
+    pictures = [c for c in debrief["characters"] if c["looks_like"]]
+    if pictures:
+        out += ["", "Draw them"]
+    for c in pictures:
+        out += ["  " + row for row in textwrap.wrap(f"{c['name']}: {c['looks_like']}", width=90)]
+    return out
+
+
 def export_markdown(
-    meta: dict[str, Any], lines: Sequence[Line], debrief: dict[str, Any] | None
+    meta: dict[str, Any],
+    lines: Sequence[Line],
+    debrief: dict[str, Any] | None,
+    *,
+    other_branches: Sequence[Sequence[Line]] | None = None,
 ) -> str:
+    """The session as Markdown; ``other_branches`` adds the transcripts left by rewinds."""
     out = [
         f"# {meta['title']}",
         "",
@@ -97,15 +154,25 @@ def export_markdown(
         out.append("_The session is not finished; there is no debrief yet._")
     else:
         out += ["```", debrief_text(debrief), "```"]
+    for number, branch in enumerate(other_branches or (), start=1):
+        out += ["", f"## Earlier branch {number} (left by a rewind)", ""]
+        out += [f"**{line.name}** (turn {line.turn}): {line.text}  " for line in branch]
     return "\n".join(out) + "\n"
 
 
-def export_json(meta: dict[str, Any], lines: Sequence[Line], debrief: dict[str, Any] | None) -> str:
-    return (
-        json.dumps(
-            {"session": meta, "transcript": [line.as_dict() for line in lines], "debrief": debrief},
-            indent=2,
-            ensure_ascii=False,
-        )
-        + "\n"
-    )
+def export_json(
+    meta: dict[str, Any],
+    lines: Sequence[Line],
+    debrief: dict[str, Any] | None,
+    *,
+    other_branches: Sequence[Sequence[Line]] | None = None,
+) -> str:
+    """The session as JSON; ``other_branches`` adds the transcripts left by rewinds."""
+    data: dict[str, Any] = {
+        "session": meta,
+        "transcript": [line.as_dict() for line in lines],
+        "debrief": debrief,
+    }
+    if other_branches is not None:
+        data["other_branches"] = [[line.as_dict() for line in b] for b in other_branches]
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"

@@ -6,11 +6,20 @@ whole document (a condition naming a state variable, a reveal naming a cast memb
 are checked by :func:`cross_check`, which returns field paths so the loader can point
 at the offending line. ``python -m simulator.schema`` rewrites the published JSON
 Schemas that editors use for autocompletion.
+
+A scene may hold several characters (inner parts, or a group such as two parents).
+Each gets its own copy of the hidden variables: a cast member's own ``state``, or else
+the scenario's ``state`` as a template. With one character the variables keep their
+plain names (``trust``); with several they are qualified by persona id
+(``inner-critic.trust``) in the session state and in scene-level conditions (goals,
+end). A reveal or private note belongs to one character, so its condition may use that
+character's plain names.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
@@ -25,6 +34,7 @@ __all__ = [
     "Category",
     "Difficulty",
     "DifficultySettings",
+    "DirectorSettings",
     "EndCondition",
     "Goal",
     "LearningNotes",
@@ -59,7 +69,10 @@ def _valid_condition(text: str) -> str:
 ConditionText = Annotated[
     str,
     AfterValidator(_valid_condition),
-    Field(description="Comparisons of state variables, e.g. 'trust >= 6 and defensiveness < 4'."),
+    Field(
+        description="Comparisons of state variables, e.g. 'trust >= 6 and defensiveness < 4'; "
+        "with several characters qualify them by persona id: 'inner-critic.trust >= 6'."
+    ),
 ]
 
 
@@ -108,6 +121,11 @@ class Persona(_Strict):
         default_factory=list,
         description="A few lines in their voice; they steer small models well.",
     )
+    looks_like: str | None = Field(
+        default=None,
+        description="Inner-parts work: how the part might look, for the user to draw or "
+        "describe to an image generator (the debrief offers it).",
+    )
     private_notes: list[PrivateNote] = Field(default_factory=list)
 
 
@@ -118,6 +136,26 @@ class CastMember(_Strict):
     opening_line: str = Field(min_length=1, description="The first thing this character says.")
     relationship: str | None = Field(
         default=None, description="Their relationship to the user in this scene."
+    )
+    relationships: dict[str, str] = Field(
+        default_factory=dict,
+        description="Scenes with several characters: persona id of another cast member -> how "
+        "this character relates to them ('protects her', 'disagrees with him about money').",
+    )
+    state: dict[str, StateVariable] | None = Field(
+        default=None,
+        description="This character's own hidden variables; without it the character gets its "
+        "own copy of the scenario's state.",
+    )
+    present: bool = Field(
+        default=True,
+        description="Whether the character is in the scene from the start; one that is not "
+        "waits until the user invites it (/invite Name) and then says its opening line.",
+    )
+    keywords: list[str] = Field(
+        default_factory=list,
+        description="Words in a user line that draw this character in (scenes with several "
+        "characters: the director gives the turn to the one most drawn in).",
     )
 
     @property
@@ -173,6 +211,18 @@ class Reveal(_Strict):
     when: ConditionText
 
 
+class DirectorSettings(_Strict):
+    """Turn-taking in a scene with several characters."""
+
+    max_lines_per_turn: int = Field(
+        default=2,
+        ge=1,
+        le=4,
+        description="Most character lines after one user line (characters may answer each "
+        "other); '@all' lets every present character answer once.",
+    )
+
+
 class DifficultySettings(_Strict):
     """How hard the character is to reach, with optional per-level behaviour notes."""
 
@@ -209,6 +259,7 @@ class Scenario(_Strict):
     state: dict[str, StateVariable] = Field(min_length=1)
     reveals: list[Reveal] = Field(default_factory=list)
     difficulty: DifficultySettings = Field(default_factory=DifficultySettings)
+    director: DirectorSettings = Field(default_factory=DirectorSettings)
     end: EndCondition = Field(default_factory=EndCondition)
     learning: LearningNotes = Field(default_factory=LearningNotes)
 
@@ -219,8 +270,50 @@ class Scenario(_Strict):
                 return member.persona
         raise KeyError(persona_id or "<first cast member>")
 
+    @property
+    def is_group(self) -> bool:
+        """Whether several characters share the scene (qualified variable names, a director)."""
+        return len(self.cast) > 1
+
+    def member(self, persona_id: str) -> CastMember:
+        for member in self.cast:
+            if member.persona_id == persona_id:
+                return member
+        raise KeyError(persona_id)
+
+    def member_state(self, persona_id: str) -> dict[str, StateVariable]:
+        """One character's hidden variables under their plain names."""
+        own = self.member(persona_id).state
+        return dict(own) if own is not None else dict(self.state)
+
+    def qualify(self, persona_id: str, name: str) -> str:
+        """The name a character's variable has in the session state."""
+        return f"{persona_id}.{name}" if self.is_group else name
+
+    def variables(self) -> dict[str, StateVariable]:
+        """Every hidden variable of the scene under the name the session state uses."""
+        if not self.is_group:
+            return self.member_state(self.cast[0].persona_id)
+        return {
+            self.qualify(m.persona_id, name): var
+            for m in self.cast
+            for name, var in self.member_state(m.persona_id).items()
+        }
+
+    def owner(self, variable: str) -> str:
+        """The persona id whose state holds a (session-state) variable name."""
+        return variable.split(".", 1)[0] if self.is_group else self.cast[0].persona_id
+
+    def view(self, values: Mapping[str, float], persona_id: str) -> dict[str, float]:
+        """``values`` as one character sees them: its own variables also by plain name."""
+        if not self.is_group:
+            return dict(values)
+        prefix = persona_id + "."
+        mine = {k.removeprefix(prefix): v for k, v in values.items() if k.startswith(prefix)}
+        return {**values, **mine}
+
     def start_state(self) -> dict[str, float]:
-        return {name: var.start for name, var in self.state.items()}
+        return {name: var.start for name, var in self.variables().items()}
 
 
 Path_ = tuple[str | int, ...]
@@ -229,26 +322,37 @@ Path_ = tuple[str | int, ...]
 def cross_check(scenario: Scenario) -> list[tuple[Path_, str]]:
     """Problems that span fields, each with the field path it belongs to."""
     problems: list[tuple[Path_, str]] = []
-    known = list(scenario.state)
+    cast_ids = [member.persona_id for member in scenario.cast]
+    if len(set(cast_ids)) != len(cast_ids):
+        # Qualified names and the director need unique ids; nothing more can be checked.
+        return [(("cast",), "each persona may appear in the cast only once")]
+    scene_known = list(scenario.variables())
 
-    def check(path: Path_, text: str | None) -> None:
+    def check(path: Path_, text: str | None, owner: str | None = None) -> None:
         if text is None:
             return
+        known = scene_known
+        if owner is not None and scenario.is_group:
+            known = scene_known + list(scenario.member_state(owner))
         unknown = compiled(text).unknown_variables(known)
-        if unknown:
-            problems.append(
-                (
-                    path,
-                    f"unknown state variable {', '.join(map(repr, unknown))}; "
-                    f"this scenario defines {', '.join(known)}",
-                )
+        if not unknown:
+            return
+        message = f"unknown state variable {', '.join(map(repr, unknown))}; "
+        plain = [name for name in unknown if "." not in name]
+        if scenario.is_group and plain:
+            example = scenario.qualify(cast_ids[0], plain[0])
+            where = f"{owner}'s own variables or " if owner else ""
+            message += (
+                f"with several characters, name {where}a character's variable with its persona "
+                f"id, e.g. {example!r}; this scene has {', '.join(scene_known)}"
             )
+        else:
+            message += f"this scenario defines {', '.join(scene_known)}"
+        problems.append((path, message))
 
-    cast_ids = [member.persona_id for member in scenario.cast]
     for i, goal in enumerate(scenario.goals):
         check(("goals", i, "met_when"), goal.met_when)
     for i, reveal in enumerate(scenario.reveals):
-        check(("reveals", i, "when"), reveal.when)
         if reveal.character is not None and reveal.character not in cast_ids:
             problems.append(
                 (
@@ -256,19 +360,33 @@ def cross_check(scenario: Scenario) -> list[tuple[Path_, str]]:
                     f"{reveal.character!r} is not in the cast ({', '.join(cast_ids)})",
                 )
             )
+            continue
+        check(("reveals", i, "when"), reveal.when, reveal.character or cast_ids[0])
     check(("end", "when"), scenario.end.when)
     for i, member in enumerate(scenario.cast):
         if isinstance(member.persona, Persona):
             for j, note in enumerate(member.persona.private_notes):
-                check(("cast", i, "persona", "private_notes", j, "when"), note.when)
+                check(
+                    ("cast", i, "persona", "private_notes", j, "when"), note.when, member.persona_id
+                )
+        for other in member.relationships:
+            if other not in cast_ids or other == member.persona_id:
+                others = [c for c in cast_ids if c != member.persona_id]
+                problems.append(
+                    (
+                        ("cast", i, "relationships", other),
+                        f"{other!r} is not another member of the cast "
+                        f"({', '.join(others) or 'there is no other'})",
+                    )
+                )
+    if not any(member.present for member in scenario.cast):
+        problems.append((("cast",), "at least one cast member must be present at the start"))
     for kind, items in (("goals", scenario.goals), ("reveals", scenario.reveals)):
         seen: set[str] = set()
         for i, item in enumerate(items):
             if item.id in seen:
                 problems.append(((kind, i, "id"), f"duplicate id {item.id!r}"))
             seen.add(item.id)
-    if len(set(cast_ids)) != len(cast_ids):
-        problems.append((("cast",), "each persona may appear in the cast only once"))
     return problems
 
 

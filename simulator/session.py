@@ -6,7 +6,9 @@ streaming methods yield events as the graph runs:
 - ``{"type": "token", "speaker", "name", "text"}``: a piece of a character's line;
 - ``{"type": "line", "speaker", "name", "text", "turn"}``: a character's whole line;
 - ``{"type": "safety", "text", "resources", "turn"}``: the crisis screen paused the
-  role-play; Rehearse speaks as itself (status ``"paused"`` until the user is safe).
+  role-play; Rehearse speaks as itself (status ``"paused"`` until the user is safe);
+- ``{"type": "presence", "speaker", "name", "present", "turn"}``: a character stepped
+  back or was invited in (scenes with several characters; not a turn).
 
 After a call, :attr:`Rehearsal.status` says what comes next. A model failure raises
 :class:`~simulator.errors.ModelUnavailable`; the user's line is already saved and
@@ -33,7 +35,8 @@ from simulator.transcript import Line, transcript
 __all__ = ["Rehearsal", "Status"]
 
 Status = Literal["new", "awaiting_user", "paused", "finished", "interrupted"]
-_SPEAKING_NODES = ("open_scene", "character_reply")
+# user_turn speaks too: a character invited for the first time says its opening line.
+_SPEAKING_NODES = ("open_scene", "character_reply", "user_turn")
 
 
 class Rehearsal:
@@ -121,7 +124,11 @@ class Rehearsal:
 
     def _run(self, payload: Any) -> Iterator[dict[str, Any]]:
         stream = self.store.graph.stream(
-            payload, self.config, context=self.context, stream_mode=["custom", "updates"]
+            payload,
+            self.config,
+            context=self.context,
+            stream_mode=["custom", "updates"],
+            durability="exit",
         )
         turn = 0
         for mode, data in stream:
@@ -141,8 +148,16 @@ class Rehearsal:
                     continue
                 if node == "user_turn" and update:
                     turn = update.get("turn", turn)
+                    for change in update.get("presence", []):
+                        yield {
+                            "type": "presence",
+                            "speaker": change["speaker"],
+                            "name": self.scenario.persona(change["speaker"]).name,
+                            "present": change["event"] == "invite",
+                            "turn": change["turn"],
+                        }
                 if node in _SPEAKING_NODES and update:
-                    for message in update["messages"]:
+                    for message in update.get("messages", []):
                         if isinstance(message, AIMessage):
                             speaker = message.name or ""
                             yield {
@@ -184,6 +199,52 @@ class Rehearsal:
         """End the scene now; the debrief is written."""
         self._require("awaiting_user", "paused")
         yield from self._run(Command(resume={"end": True}))
+
+    # --- who is in the scene (several characters) --------------------------------------
+
+    def present(self) -> list[str]:
+        """Persona ids in the conversation now, in cast order."""
+        state = self.state()
+        away = (
+            state.stepped_back
+            if state
+            else [m.persona_id for m in self.scenario.cast if not m.present]
+        )
+        return [m.persona_id for m in self.scenario.cast if m.persona_id not in away]
+
+    def find(self, name: str) -> str:
+        """The persona id a name refers to ("Dad", "the critic", "@critic")."""
+        from simulator.director import find_member
+
+        found = find_member(self.scenario, name)
+        if found is None:
+            names = ", ".join(self.scenario.persona(m.persona_id).name for m in self.scenario.cast)
+            raise RehearseError(f"Nobody called {name.strip()!r} is in this scene ({names}).")
+        return found
+
+    def step_back(self, name: str) -> Iterator[dict[str, Any]]:
+        """Ask a character to step back: it stays silent until invited again."""
+        self._presence("step_back", name)
+        yield from self._run(Command(resume={"step_back": self.find(name)}))
+
+    def invite(self, name: str) -> Iterator[dict[str, Any]]:
+        """Invite a character (back) into the conversation."""
+        self._presence("invite", name)
+        yield from self._run(Command(resume={"invite": self.find(name)}))
+
+    def _presence(self, event: str, name: str) -> None:
+        if not self.scenario.is_group:
+            raise RehearseError("This scene has one character; there is nobody to step back.")
+        self._require("awaiting_user")
+        who = self.find(name)
+        label = self.scenario.persona(who).name
+        present = who in self.present()
+        if event == "step_back" and not present:
+            raise RehearseError(f"{label} has already stepped back; /invite brings them in.")
+        if event == "invite" and present:
+            raise RehearseError(f"{label} is already here.")
+        if event == "step_back" and len(self.present()) == 1:
+            raise RehearseError(f"{label} is the only one here; invite someone else first.")
 
     def retry(self) -> Iterator[dict[str, Any]]:
         """Continue a turn that stopped half-way (the model failed); nothing is repeated."""

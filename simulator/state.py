@@ -19,7 +19,10 @@ EndedBy = Literal["user", "condition", "max_turns"]
 
 # One entry per assessed turn (turn 0 is the scene's start):
 #   {"turn": int, "values": {var: float}, "deltas": {var: float}, "moves": [str],
-#    "goals": [goal ids this turn is evidence for], "source": "model" | "rules", "note": str}
+#    "goals": [goal ids this turn is evidence for], "source": "model" | "rules", "note": str,
+#    "addressed": [persona ids the line was addressed to; scenes with several characters]}
+# With several characters the variable names are qualified by persona id
+# ("inner-critic.trust"): each character has its own copy (see Scenario.variables).
 TurnRecord = dict[str, Any]
 
 
@@ -46,6 +49,19 @@ class State(InputState):
     # The crisis screen's log: {"turn", "event": "flagged" | "still_paused" | "resumed" |
     # "ended", "category", "matched"}. Never dropped; shown in the debrief.
     safety: Annotated[list[dict[str, Any]], operator.add] = field(default_factory=list)
+    # Persona ids out of the conversation now: stepped back by the user, or not yet invited.
+    # Replaced whole on every change (the last value wins).
+    stepped_back: list[str] = field(default_factory=list)
+    # {"turn", "event": "step_back" | "invite", "speaker": persona id}, in order.
+    presence: Annotated[list[dict[str, Any]], operator.add] = field(default_factory=list)
+    # What the user's latest input was: a spoken "line" or a "stage" change (step back,
+    # invite), which routes straight back to the user without a turn.
+    action: Literal["line", "stage"] = "line"
+    # The director's decisions: {"turn", "speaker": persona id | None, "source":
+    # "only" | "address" | "all" | "model" | "activation" | "answer", "reason": str}.
+    director: Annotated[list[dict[str, Any]], operator.add] = field(default_factory=list)
+    # Who speaks next, set by the director and cleared by the character's reply.
+    next_speaker: str | None = None
     # Written once by the debrief node; its presence means the session is finished.
     debrief: dict[str, Any] | None = None
 

@@ -4,14 +4,37 @@ The checkpointer holds every step of every branch (that is what makes resume and
 rewind work); the index holds what a list of sessions needs (scenario, title, status,
 when) so listing never has to read checkpoints. Both live in one SQLite file in the
 data directory, in WAL mode so a reader never blocks the writer.
+
+Deleting is for real. A deleted session's index row, every checkpoint of every branch
+and every pending write go, and then the file itself is rewritten so the text is not
+left behind in free pages or in the write-ahead log:
+
+- ``PRAGMA secure_delete=ON`` (set on every connection; Debian's SQLite defaults to it,
+  many other builds do not) overwrites deleted rows with zeros;
+- ``VACUUM`` then rebuilds the database without the freed pages, and
+- ``PRAGMA wal_checkpoint(TRUNCATE)`` copies the result into the main file and empties
+  the ``-wal`` file, which otherwise keeps the old pages until the next checkpoint.
+
+Measured on the raw bytes of the file and its -wal: without secure_delete, the delete
+plus a checkpoint leaves the deleted lines in the file's free pages (a test keeps this
+premise honest); VACUUM without a checkpoint leaves them in the main file until the WAL
+is checkpointed; VACUUM plus the TRUNCATE checkpoint removes them with or without
+secure_delete (tests/test_privacy_delete.py runs both), and secure_delete alone also
+suffices once the WAL is checkpointed. Both are used, so a wipe that another process
+delays (it holds the store open) still leaves only zeros once that process closes it.
+
+``REHEARSE_RETENTION_DAYS`` deletes, the same way, sessions not used for that long
+whenever a store opens.
 """
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 import time
 import uuid
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -19,10 +42,13 @@ from typing import Any
 from langgraph.checkpoint.sqlite import SqliteSaver
 from langgraph.graph.state import CompiledStateGraph
 
-from simulator.errors import UnknownSession
+from simulator.errors import RehearseError, UnknownSession
 from simulator.graph import builder
+from simulator.paths import private_file
 
-__all__ = ["SessionInfo", "SessionStore"]
+__all__ = ["Deleted", "SessionInfo", "SessionStore", "retention_days"]
+
+_DAY = 24 * 60 * 60
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS rehearse_sessions (
@@ -57,19 +83,66 @@ class SessionInfo:
         return asdict(self)
 
 
+@dataclass(frozen=True)
+class Deleted:
+    """What a deletion removed, and whether its text is already gone from the file.
+
+    ``wiped`` is False when another process had the store open: the rows are deleted
+    and zeroed, and the old copies left in the write-ahead log go when the last
+    process closes the store.
+    """
+
+    ids: list[str]
+    wiped: bool
+
+
+def retention_days() -> float | None:
+    """``REHEARSE_RETENTION_DAYS``: keep sessions this many days after their last use.
+
+    Unset or empty: keep them until they are deleted.
+    """
+    raw = os.environ.get("REHEARSE_RETENTION_DAYS", "").strip()
+    if not raw:
+        return None
+    try:
+        days = float(raw)
+    except ValueError:
+        days = 0.0
+    if not days > 0 or days == float("inf"):
+        raise RehearseError(
+            f"REHEARSE_RETENTION_DAYS must be a number of days above 0, not {raw!r} "
+            "(leave it unset to keep sessions until you delete them)."
+        )
+    return days
+
+
 class SessionStore:
-    """All sessions of one data directory, and the graph compiled against them."""
+    """All sessions of one data directory, and the graph compiled against them.
+
+    When ``REHEARSE_RETENTION_DAYS`` is set, sessions not updated for that many days
+    are deleted as the store opens; :attr:`expired` lists their ids.
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        # Created owner-only before SQLite opens it: SQLite gives the -wal and -shm files
+        # it creates the main file's permissions, whatever the umask.
+        private_file(path)
         self._conn = sqlite3.connect(str(path), check_same_thread=False)
+        self._conn.execute("PRAGMA secure_delete=ON")
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._lock = threading.Lock()
         self.checkpointer = SqliteSaver(self._conn)
         self.checkpointer.setup()
         with self._lock, self._conn:
             self._conn.execute(_SCHEMA)
+        for suffix in ("-wal", "-shm"):  # left with looser modes by an older version
+            side = Path(f"{path}{suffix}")
+            if side.exists():
+                private_file(side)
         self.graph: CompiledStateGraph = builder.compile(checkpointer=self.checkpointer)
+        days = retention_days()
+        self.expired: list[str] = self.purge_older_than(days).ids if days else []
 
     def close(self) -> None:
         self._conn.close()
@@ -116,3 +189,63 @@ class SessionStore:
         with self._lock:
             rows = self._conn.execute(query + " ORDER BY updated DESC", args).fetchall()
         return [SessionInfo(*row) for row in rows]
+
+    # --- deleting -----------------------------------------------------------------------
+
+    def delete(self, session_id: str, owner: str | None = None) -> Deleted:
+        """Delete one session for good; with ``owner``, only if it is theirs."""
+        self.get(session_id, owner)  # UnknownSession, also for someone else's session
+        self._erase([session_id])
+        return Deleted([session_id], self._reclaim())
+
+    def forget_all(self, owner: str | None = None) -> Deleted:
+        """Delete every session (with ``owner``: every one of theirs).
+
+        Without an owner, checkpoints of threads missing from the index go too, so
+        nothing at all is left.
+        """
+        ids = [info.id for info in self.list(owner)]
+        threads: list[str] = []
+        if owner is None:
+            with self._lock:
+                threads = [
+                    row[0]
+                    for row in self._conn.execute(
+                        "SELECT thread_id FROM checkpoints UNION SELECT thread_id FROM writes"
+                    )
+                ]
+        self._erase(ids, threads)
+        return Deleted(ids, self._reclaim())
+
+    def purge_older_than(self, days: float, owner: str | None = None) -> Deleted:
+        """Delete the sessions (of ``owner``) last updated more than ``days`` ago."""
+        cutoff = time.time() - days * _DAY
+        ids = [info.id for info in self.list(owner) if info.updated < cutoff]
+        if not ids:
+            return Deleted([], True)
+        self._erase(ids)
+        return Deleted(ids, self._reclaim())
+
+    def _erase(self, session_ids: Sequence[str], other_threads: Sequence[str] = ()) -> None:
+        # Checkpoints first: if this stops half-way, the index row is still there, so the
+        # session still shows in the list and can be deleted again.
+        for thread_id in dict.fromkeys([*session_ids, *other_threads]):
+            # All of a thread's rows in every table the checkpointer has (`checkpoints`:
+            # every step of every branch; `writes`: pending writes), in any namespace.
+            self.checkpointer.delete_thread(thread_id)
+        with self._lock, self._conn:
+            self._conn.executemany(
+                "DELETE FROM rehearse_sessions WHERE id = ?", [(i,) for i in session_ids]
+            )
+
+    def _reclaim(self) -> bool:
+        """Rewrite the file without freed pages and empty the WAL; False if blocked."""
+        # The checkpointer's lock too: VACUUM fails while any statement on this
+        # connection is still running (a history being listed in another thread).
+        with self.checkpointer.lock, self._lock:
+            try:
+                self._conn.execute("VACUUM")
+                busy, _, _ = self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            except sqlite3.OperationalError:  # "database is locked": another writer
+                return False
+        return busy == 0

@@ -22,7 +22,13 @@ def rehearse_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Every test gets its own data directory; nothing touches the real home."""
     home = tmp_path / "home"
     monkeypatch.setenv("REHEARSE_HOME", str(home))
-    for name in ("REHEARSE_MODEL", "OPENAI_BASE_URL", "OPENAI_API_KEY", "REHEARSE_ASSESSOR"):
+    for name in (
+        "REHEARSE_MODEL",
+        "OPENAI_BASE_URL",
+        "OPENAI_API_KEY",
+        "REHEARSE_ASSESSOR",
+        "REHEARSE_RETENTION_DAYS",  # a developer's own setting must not purge test sessions
+    ):
         monkeypatch.delenv(name, raising=False)
     return home
 
