@@ -15,23 +15,28 @@ import sys
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from langchain_core.language_models import BaseChatModel
-
-from rehearse.models import ModelSettings, chat_model, settings
 from simulator.catalog import Catalog
 from simulator.errors import Problem, RehearseError, ScenarioFileError
 from simulator.loader import load_persona, load_scenario
 from simulator.paths import home
-from simulator.report import export_json, export_markdown
-from simulator.safety import screen
-from simulator.session import Rehearsal
-from simulator.store import Deleted, SessionStore
+
+# LangGraph, LangChain and the OpenAI client take seconds to import on a small machine;
+# the commands that need them import them, so `list`, `validate` and `safety-check`
+# answer at once.
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
+
+    from rehearse.models import ModelSettings
+    from simulator.store import Deleted, SessionStore
 
 __all__ = ["main"]
 
 
 def _store() -> SessionStore:
+    from simulator.store import SessionStore
+
     store = SessionStore(home() / "sessions.sqlite")
     if store.expired:
         print(
@@ -45,6 +50,8 @@ def _store() -> SessionStore:
 @contextlib.contextmanager
 def _model(config: ModelSettings) -> Iterator[BaseChatModel]:
     """The chat model, with the embedded server running for as long as it is used."""
+    from rehearse.models import chat_model
+
     if not config.is_local:
         yield chat_model(config)
         return
@@ -121,7 +128,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_play(args: argparse.Namespace) -> int:
+    from rehearse.models import settings
     from rehearse.terminal import play
+    from simulator.session import Rehearsal
 
     scenario = Catalog.load().get(args.scenario)
     config = settings(args.model, args.assessor)
@@ -139,7 +148,9 @@ def cmd_play(args: argparse.Namespace) -> int:
 
 
 def cmd_resume(args: argparse.Namespace) -> int:
+    from rehearse.models import settings
     from rehearse.terminal import play
+    from simulator.session import Rehearsal
 
     store = _store()
     info = store.get(args.session)
@@ -163,6 +174,9 @@ def cmd_sessions(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    from simulator.report import export_json, export_markdown
+    from simulator.session import Rehearsal
+
     if args.all:
         return _export_all(args)
     if not args.session:
@@ -264,6 +278,8 @@ def cmd_forget(args: argparse.Namespace) -> int:
 
 def _screen_line(number: int, raw: bytes) -> dict[str, object]:
     """One JSON line of ``safety-check`` output for one input line; errors are reported."""
+    from simulator.safety import screen
+
     try:
         item = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -324,6 +340,7 @@ def read_auth(value: str) -> list[tuple[str, str]]:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    from rehearse.models import settings
     from ui.app import create_app  # Gradio is heavy: only `serve` pays for importing it
 
     if args.concurrency < 1:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
+from simulator.coder import code_lines, move_counts, skill_summary
 from simulator.group_debrief import group_debrief
 from simulator.moves import HELPFUL, count_moves
 from simulator.prompts import REWRITE_SYSTEM, REWRITE_USER
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
 __all__ = ["DEBRIEF_VERSION", "build_debrief", "goal_verdicts", "state_movement"]
 
 log = logging.getLogger(__name__)
-DEBRIEF_VERSION = 1
+DEBRIEF_VERSION = 2  # 2: "skills" from the trained skill coder
 
 
 def _progress(scenario: Scenario, record: TurnRecord) -> float:
@@ -190,7 +191,10 @@ def build_debrief(state: State, ctx: Context) -> dict[str, Any]:
     said = user_lines(lines)
     trajectory = state.trajectory
     goals = goal_verdicts(scenario, trajectory, said)
-    moves = count_moves(said.values())
+    # The trained coder counts questions, reflections and advice; the regex reader keeps
+    # the moves the coder does not code (empathy, needs, blame...).
+    codings = code_lines(lines)
+    moves = {**count_moves(said.values()), **move_counts(codings)}
     if state.user_ended:
         ended_by = "user"
     elif scenario.end.when and compiled(scenario.end.when).holds(state.values):
@@ -206,6 +210,7 @@ def build_debrief(state: State, ctx: Context) -> dict[str, Any]:
         "goals": goals,
         "state": state_movement(scenario, trajectory, said),
         "moves": moves,
+        "skills": skill_summary(codings, plain=scenario.category != "clinical-practice"),
         "try_instead": _try_instead(ctx, lines, _weakest_turn(scenario, trajectory)),
         "next_practice": _next_practice(scenario, state.difficulty, goals, moves),
         "learning_note": scenario.learning.after,

@@ -67,6 +67,7 @@ def debrief_text(debrief: dict[str, Any]) -> str:
     out.append("  " + ", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in debrief["moves"].items()))
     if "characters" in debrief:
         out += _characters_text(debrief)
+    out += _skills_text(debrief.get("skills"))
     out += ["", "Try instead"]
     tip = debrief["try_instead"]
     if tip["original"]:
@@ -176,3 +177,27 @@ def export_json(
     if other_branches is not None:
         data["other_branches"] = [[line.as_dict() for line in b] for b in other_branches]
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+def _skills_text(skills: dict[str, Any] | None) -> list[str]:
+    """The skill coder's summary: scores beside their MITI thresholds, and the other side's talk."""
+    if not skills:
+        return []
+    out = ["", "Skills (coded like a practice supervisor would)"]
+    for score in skills["scores"].values():
+        value = "n/a" if score["value"] is None else f"{score['value']:g}"
+        out.append(
+            f"  {score['label']}: {value} ({score['level']}; fair {score['fair']:g}, "
+            f"good {score['good']:g}, {score['source']})"
+        )
+    for code in skills["counts"].values():
+        if code["n"]:
+            turns = ", ".join(map(str, code["turns"]))
+            out.append(f"  {code['label']}: {code['n']} (turn {turns})")
+    talk = skills["character"]
+    if talk.get("change_talk_percent") is not None:
+        out.append(
+            f"  The other side: change talk {talk['change']['n']}, sustain talk "
+            f"{talk['sustain']['n']} ({talk['change_talk_percent']:g}% change of the two)"
+        )
+    return out

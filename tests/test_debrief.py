@@ -79,3 +79,29 @@ def test_try_instead_targets_the_weakest_turn_and_next_practice(scene: Scenario)
     assert debrief["ended_by"] == "user"
     # Every goal met at medium: the suggestion is to go harder.
     assert "hard difficulty" in debrief["next_practice"]
+
+
+def test_the_skill_coder_counts_link_to_turns(scene: Scenario) -> None:
+    from simulator.report import debrief_text
+
+    messages = [AIMessage(content="You wanted to see me?", name="sam-test")]
+    for turn in (1, 2, 3):
+        messages += [HumanMessage(content=SAID[turn]), AIMessage(content="Ok.", name="sam-test")]
+    state = State(
+        scenario_id=scene.id, messages=messages, turn=3, trajectory=TRAJECTORY, user_ended=True
+    )
+    debrief = build_debrief(state, Context(scenario=scene, model=fake_model("Try this.")))
+    skills = debrief["skills"]
+    assert skills["counts"]["open_question"] == {
+        "label": "asked an open question",
+        "n": 1,
+        "turns": [2],
+    }
+    assert debrief["moves"]["open_question"] == 1  # the coder's count, the same turn
+    assert set(skills["scores"]) == {
+        "reflection_to_question",
+        "percent_open_questions",
+        "percent_complex_reflections",
+    }
+    assert skills["scores"]["percent_open_questions"]["value"] == 100.0
+    assert "Skills" in debrief_text(debrief)
