@@ -22,6 +22,9 @@ def rehearse_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Every test gets its own data directory; nothing touches the real home."""
     home = tmp_path / "home"
     monkeypatch.setenv("REHEARSE_HOME", str(home))
+    # gradio_client's huggingface_hub asks huggingface.co for a list on every Client();
+    # tests need no network. (The web offline test runs the studio without this.)
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     for name in (
         "REHEARSE_MODEL",
         "OPENAI_BASE_URL",

@@ -7,9 +7,13 @@ sessions; the "I need support now" panel sits above all of them.
 Concurrency, on purpose: every event that calls the model shares one concurrency group
 (``concurrency_id="model"``) limited to ``concurrency`` runs at once, so one person's
 slow reply never queues another's and a small local model is not swamped; everything
-else (browsing, listing, opening, rewinding) is cheap and unlimited. Heavy objects
-(store, model, catalog) live in the :class:`Studio`; ``gr.State`` holds only the
-session id.
+else (browsing, listing, opening, rewinding, deleting, exporting) is cheap and
+unlimited. Heavy objects (store, model, catalog) live in the :class:`Studio`;
+``gr.State`` holds only session ids.
+
+Deleting takes two clicks: "Delete…" asks, naming the session, and only "Yes, delete it
+for good" deletes (the id asked about is kept in ``gr.State``, so changing the selection
+in between cannot redirect the second click). The same for "Forget everything…".
 """
 
 from __future__ import annotations
@@ -19,19 +23,22 @@ import os
 # Before gradio is imported: no usage reports or version checks leave this machine.
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
+import tempfile
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, Literal
 
 import gradio as gr
+from gradio.utils import get_upload_folder
 from langchain_core.language_models import BaseChatModel
 
 from simulator.catalog import Catalog
 from simulator.store import SessionStore
 from ui import render
-from ui.handlers import DebriefView, Practice, Studio
+from ui.handlers import DebriefView, Practice, Removal, Studio
 from ui.support import footnote, support_html
 
-__all__ = ["CSS", "THEME", "StudioBlocks", "create_app"]
+__all__ = ["CSS", "THEME", "StudioBlocks", "create_app", "download_folder"]
 
 _SYSTEM_FONTS = ("ui-sans-serif", "system-ui", "-apple-system", "Segoe UI", "sans-serif")
 # Gradio's bundled Montserrat is a local font; nothing is fetched from a font CDN.
@@ -87,6 +94,14 @@ footer { display: none !important; }
   background: transparent !important; }
 .moves tr { border: 0 !important; border-bottom: 1px solid #ece9e2 !important; }
 .empty { color: #77756d; padding: 40px 0; text-align: center; }
+.confirm { background: #fff7ed; border: 1px solid #f3c99a; border-radius: 12px;
+  padding: 6px 14px 10px; }
+/* Scenes with several characters: names in their colours, stage notes, the cast. */
+.who { font-weight: 600; }
+.stage { color: #77756d; font-style: italic; font-size: 0.92em; }
+#cast-panel .cast-row { align-items: center; gap: 8px; }
+#cast-panel .cast-row button { max-width: 120px; }
+#debrief-characters hr { border: 0; border-top: 1px solid #ece9e2; margin: 14px 0; }
 """
 
 MODEL = "model"  # the concurrency group of every event that calls the model
@@ -123,9 +138,17 @@ def create_app(
     concurrency: int = 8,
 ) -> StudioBlocks:
     """The studio for one store, one model and one catalog."""
-    studio = Studio(store, model, catalog, model_name=model_name, assessor=assessor)
+    studio = Studio(
+        store,
+        model,
+        catalog,
+        model_name=model_name,
+        assessor=assessor,
+        export_dir=download_folder(),
+    )
     scenarios = catalog.scenarios
     first = scenarios[0].id if scenarios else None
+    cast_size = max((len(s.cast) for s in scenarios if s.is_group), default=0)
     card, default_level = studio.describe(first)
     categories = ["All"] + [
         render.CATEGORY_NAMES.get(c, c) for c in dict.fromkeys(s.category for s in scenarios)
@@ -140,9 +163,13 @@ def create_app(
     with StudioBlocks(
         title="Rehearse",
         analytics_enabled=False,
-        delete_cache=(1800, 3600),  # downloaded transcripts do not linger in the cache
+        # Files Gradio itself caches age out. The studio's downloads are not among them:
+        # they live in its own folder (download_folder) and go with their session.
+        delete_cache=(1800, 3600),
     ) as demo:
-        session = gr.State("")
+        session = gr.State("")  # the session in the practice room
+        cast_ids = gr.State([])  # a group scene's persona ids, one per cast panel slot
+        debriefed = gr.State("")  # the session whose debrief the Debrief tab holds
 
         with gr.Row(elem_id="topbar"):
             gr.Markdown(
@@ -208,6 +235,19 @@ def create_app(
                             end_btn = gr.Button("End & debrief", size="md", elem_id="end")
                         hint_md = gr.Markdown(elem_classes="hint", elem_id="hint", visible=False)
                     with gr.Column(scale=2, min_width=280, elem_classes="side"):
+                        # Who is in a group scene, each with Step back / Invite.
+                        with gr.Column(visible=False, elem_id="cast-panel") as cast_panel:
+                            gr.Markdown("### Who is here")
+                            cast_slots = []
+                            for i in range(cast_size):
+                                with gr.Row(
+                                    visible=False, equal_height=True, elem_classes="cast-row"
+                                ) as row:
+                                    who_md = gr.Markdown(elem_id=f"cast-{i}")
+                                    who_btn = gr.Button(
+                                        "Step back", size="sm", scale=0, elem_id=f"cast-btn-{i}"
+                                    )
+                                cast_slots.append((row, who_md, who_btn))
                         brief = gr.Markdown(elem_id="brief")
                         with gr.Accordion(
                             "Try one of your turns again", open=False, elem_id="rewind-tools"
@@ -236,6 +276,8 @@ def create_app(
                         with gr.Column(scale=2, elem_classes="card"):
                             d_try = gr.Markdown(elem_id="debrief-try")
                             d_next = gr.Markdown()
+                    with gr.Column(elem_classes="card", visible=False) as d_group_card:
+                        d_group = gr.Markdown(elem_id="debrief-characters", elem_classes="moves")
                     with gr.Column(elem_classes="card"):
                         d_plot = gr.LinePlot(
                             x="step",
@@ -260,12 +302,42 @@ def create_app(
             with gr.Tab("Your sessions", id="sessions") as sessions_tab:
                 gr.Markdown(
                     "Sessions are saved on this computer. Open one to continue it, or to "
-                    "read its debrief again."
+                    "read its debrief again. Deleting one removes it for good."
                 )
                 session_list = gr.Radio(choices=[], label="Earlier sessions", elem_id="sessions")
                 with gr.Row():
                     open_btn = gr.Button("Open", variant="primary")
                     refresh_btn = gr.Button("Refresh")
+                    delete_btn = gr.Button("Delete…", elem_id="delete-session")
+                with gr.Column(
+                    visible=False, elem_classes="confirm", elem_id="confirm-delete"
+                ) as confirm_delete:
+                    delete_question = gr.Markdown()
+                    with gr.Row():
+                        delete_yes = gr.Button(
+                            "Yes, delete it for good", variant="stop", elem_id="delete-yes"
+                        )
+                        delete_no = gr.Button("Keep it", elem_id="delete-no")
+                sessions_notice = gr.Markdown(elem_classes="notice", elem_id="sessions-notice")
+                gr.Markdown(
+                    "### All your sessions\nTake them with you: one `.zip` with every "
+                    "transcript and debrief, as JSON and as Markdown. Or forget them all."
+                )
+                with gr.Row():
+                    archive_btn = gr.Button("Download all my sessions", elem_id="archive-all")
+                    forget_btn = gr.Button("Forget everything…", elem_id="forget-all")
+                archive_file = gr.File(
+                    label="All your sessions", visible=False, interactive=False, elem_id="archive"
+                )
+                with gr.Column(
+                    visible=False, elem_classes="confirm", elem_id="confirm-forget"
+                ) as confirm_forget:
+                    forget_question = gr.Markdown()
+                    with gr.Row():
+                        forget_yes = gr.Button(
+                            "Yes, delete all my sessions", variant="stop", elem_id="forget-yes"
+                        )
+                        forget_no = gr.Button("Keep them", elem_id="forget-no")
 
         gr.Markdown(footnote(), elem_classes="footnote")
 
@@ -286,7 +358,32 @@ def create_app(
             hint_md,
             practice_empty,
             room,
+            cast_ids,
+            cast_panel,
+            *(c for slot in cast_slots for c in slot),
         ]
+
+        def show_cast(view: Practice) -> list[Any]:
+            """The cast panel of a group scene (hidden for a scene with one character)."""
+            members = view.cast
+            here = sum(m.present for m in members)
+            can_act = view.status == "awaiting_user"
+            out: list[Any] = [[m.persona_id for m in members], gr.Column(visible=bool(members))]
+            for i in range(cast_size):
+                if i >= len(members):
+                    out += [gr.Row(visible=False), "", gr.Button()]
+                    continue
+                m = members[i]
+                out += [
+                    gr.Row(visible=True),
+                    m.label,
+                    gr.Button(
+                        "Step back" if m.present else "Invite",
+                        # The last one here cannot step back: someone must be in the room.
+                        interactive=can_act and not (m.present and here == 1),
+                    ),
+                ]
+            return out
 
         def show_practice(view: Practice) -> tuple[Any, ...]:
             draft = gr.skip() if view.draft is None else view.draft
@@ -298,7 +395,7 @@ def create_app(
                 view.heading,
                 view.chat,
                 view.notice,
-                draft,
+                gr.Textbox(value=draft, placeholder=view.placeholder),
                 view.brief,
                 gr.Dropdown(choices=view.turns, value=None),
                 gr.Dropdown(choices=view.versions, value=None),
@@ -308,9 +405,11 @@ def create_app(
                 gr.Markdown(value="", visible=False),
                 gr.Markdown(visible=False),
                 gr.Row(visible=True),
+                *show_cast(view),
             )
 
         debrief_outputs = [
+            debriefed,
             d_heading,
             d_goals,
             d_try,
@@ -320,6 +419,8 @@ def create_app(
             d_moves,
             md_file,
             json_file,
+            d_group,
+            d_group_card,
             debrief_empty,
             debrief_col,
         ]
@@ -329,19 +430,69 @@ def create_app(
                 return tuple(gr.skip() for _ in debrief_outputs)
             s = view.sections
             return (
+                view.session_id,
                 s["heading"],
                 s["goals"],
                 s["try_instead"],
                 s["next"],
                 gr.LinePlot(
-                    value=view.chart, sort=render.chart_steps(view.chart), y_lim=view.chart_range
+                    value=view.chart,
+                    sort=render.chart_steps(view.chart),
+                    y_lim=view.chart_range,
+                    color_map=view.chart_colours,
                 ),
                 s["movement"],
                 s["moves"],
                 str(view.markdown_file),
                 str(view.json_file),
+                s["group"],
+                gr.Column(visible=bool(s["group"])),
                 gr.Markdown(visible=False),
                 gr.Column(visible=True),
+            )
+
+        # After a delete the page must not keep showing the deleted words.
+        practice_cleared = [*practice_outputs, version_chat]
+        debrief_cleared = debrief_outputs
+
+        def clear_practice() -> tuple[Any, ...]:
+            return (
+                "",  # session
+                "",  # heading
+                [],  # chat
+                "",  # notice
+                "",  # text
+                "",  # brief
+                gr.Dropdown(choices=[], value=None),
+                gr.Dropdown(choices=[], value=None),
+                gr.Button(visible=False),
+                gr.Button(visible=False),
+                gr.Button(visible=True),
+                gr.Markdown(value="", visible=False),
+                gr.Markdown(visible=True),
+                gr.Row(visible=False),
+                [],  # cast_ids
+                gr.Column(visible=False),  # cast_panel
+                *[gr.skip()] * (3 * cast_size),
+                [],  # version_chat
+            )
+
+        def clear_debrief() -> tuple[Any, ...]:
+            return (
+                "",  # debriefed
+                "",  # d_heading
+                "",  # d_goals
+                "",  # d_try
+                "",  # d_next
+                gr.LinePlot(value=None),
+                "",  # d_movement
+                "",  # d_moves
+                None,  # md_file
+                None,  # json_file
+                "",  # d_group
+                gr.Column(visible=False),
+                gr.Markdown(visible=True),
+                gr.Column(visible=False),
             )
 
         # --- wiring -----------------------------------------------------------------------
@@ -431,9 +582,105 @@ def create_app(
             on_sessions, None, session_list, **cheap
         )
         again_btn.click(on_again, session, [*practice_outputs, tabs], **cheap)
+
+        def on_presence(index: int) -> Callable[..., tuple[Any, ...]]:
+            def step_back_or_invite(
+                sid: str, ids: list[str], label: str, request: gr.Request
+            ) -> tuple[Any, ...]:
+                who = ids[index] if index < len(ids) else ""
+                act = studio.invite if label == "Invite" else studio.step_back
+                return show_practice(act(sid, who, request))
+
+            return step_back_or_invite
+
+        for i, (_row, _md, who_btn) in enumerate(cast_slots):
+            who_btn.click(on_presence(i), [session, cast_ids, who_btn], practice_outputs, **cheap)
         for trigger in (sessions_tab.select, refresh_btn.click, demo.load):
             trigger(on_sessions, None, session_list, **cheap)
         open_btn.click(on_open, session_list, [*practice_outputs, *debrief_outputs, tabs], **cheap)
+
+        # Deleting: ask first, naming what goes; the second click deletes what was asked.
+        pending = gr.State("")  # the session id the open question is about
+
+        def on_ask_delete(sid: str, request: gr.Request) -> tuple[Any, ...]:
+            question = studio.delete_question(sid, request)
+            return sid, question, gr.Column(visible=True), gr.Column(visible=False), ""
+
+        def after_removal(
+            removal: Removal, practised: str, debriefed: str, request: gr.Request
+        ) -> tuple[Any, ...]:
+            if not removal.wiped:  # worth a toast: the notice may be out of view
+                gr.Warning(removal.notice)
+            gone = set(removal.ids)
+            practice = (
+                clear_practice() if practised in gone else [gr.skip()] * len(practice_cleared)
+            )
+            debrief = clear_debrief() if debriefed in gone else [gr.skip()] * len(debrief_cleared)
+            return (
+                removal.notice,
+                gr.Radio(choices=studio.sessions(request), value=None),
+                gr.File(value=None, visible=False),  # the archive held the deleted text
+                *practice,
+                *debrief,
+            )
+
+        def on_delete(
+            sid: str, practised: str, debriefed: str, request: gr.Request
+        ) -> tuple[Any, ...]:
+            removal = studio.delete(sid, request)
+            return (
+                "",
+                gr.Column(visible=False),
+                *after_removal(removal, practised, debriefed, request),
+            )
+
+        def on_ask_forget(request: gr.Request) -> tuple[Any, ...]:
+            question = studio.forget_question(request)
+            return question, gr.Column(visible=True), gr.Column(visible=False), ""
+
+        def on_forget(practised: str, debriefed: str, request: gr.Request) -> tuple[Any, ...]:
+            removal = studio.forget_all(request)
+            return (
+                gr.Column(visible=False),
+                *after_removal(removal, practised, debriefed, request),
+            )
+
+        def on_archive(request: gr.Request) -> Any:
+            return gr.File(value=str(studio.export_all(request)), visible=True)
+
+        removal_outputs = [
+            sessions_notice,
+            session_list,
+            archive_file,
+            *practice_cleared,
+            *debrief_cleared,
+        ]
+        delete_btn.click(
+            on_ask_delete,
+            session_list,
+            [pending, delete_question, confirm_delete, confirm_forget, sessions_notice],
+            **cheap,
+        )
+        delete_yes.click(
+            on_delete,
+            [pending, session, debriefed],
+            [pending, confirm_delete, *removal_outputs],
+            **cheap,
+        )
+        delete_no.click(
+            lambda: ("", gr.Column(visible=False)), None, [pending, confirm_delete], **cheap
+        )
+        forget_btn.click(
+            on_ask_forget,
+            None,
+            [forget_question, confirm_forget, confirm_delete, sessions_notice],
+            **cheap,
+        )
+        forget_yes.click(
+            on_forget, [session, debriefed], [confirm_forget, *removal_outputs], **cheap
+        )
+        forget_no.click(lambda: gr.Column(visible=False), None, confirm_forget, **cheap)
+        archive_btn.click(on_archive, None, archive_file, **cheap)
 
         # The API for scripted clients (gradio_client): four named endpoints, plus retry.
         api: list[tuple[Callable[..., Any], str, dict[str, Any]]] = [
@@ -453,3 +700,17 @@ def create_app(
 
 def _model_group(concurrency: int) -> dict[str, Any]:
     return {"concurrency_limit": concurrency, "concurrency_id": MODEL}
+
+
+def download_folder() -> Path:
+    """A private folder inside Gradio's cache for the files the studio offers to download.
+
+    Gradio serves a file from its cache. A file written elsewhere is copied in, under a
+    hash of its content, and that copy is not the studio's to delete: it outlives a
+    deleted session (and the server). A file already inside the cache is served as it
+    is, so deleting it deletes the only copy. The cache serves any file in it to anyone
+    who knows its path, hence the unguessable folder names (:class:`Studio`).
+    """
+    cache = Path(get_upload_folder())
+    cache.mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix="rehearse-downloads-", dir=cache))

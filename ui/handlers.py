@@ -9,17 +9,26 @@ Every method that takes a session id opens it through :meth:`Studio.open`, which
 the store for that id *and* that owner, so a forged or guessed id from another user is
 an unknown session. Errors a person can act on are raised as ``gr.Error``; a model that
 fails mid-turn is a warning plus a notice, and the user's line stays saved for Retry.
+
+Deleting is for real (:meth:`Studio.delete`, :meth:`Studio.forget_all`): the store wipes
+the session from its file, and the studio removes the download files it wrote with that
+text. A session with a run in flight (a reply streaming in, a debrief being written) is
+*busy* and is not deleted under it: a run that finished after its session was deleted
+would write its checkpoints back into the file, where no list shows them.
 """
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
+import secrets
 import shutil
 import tempfile
 import threading
+import time
 import weakref
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -28,6 +37,7 @@ import gradio as gr
 import pandas as pd
 from langchain_core.language_models import BaseChatModel
 
+from simulator.archive import write_archive
 from simulator.catalog import Catalog
 from simulator.errors import ModelUnavailable, RehearseError, UnknownSession
 from simulator.report import debrief_text, export_json, export_markdown
@@ -37,7 +47,15 @@ from simulator.store import SessionInfo, SessionStore
 from simulator.transcript import USER, Line
 from ui import render
 
-__all__ = ["FINISHED_NOTICE", "PAUSED_NOTICE", "DebriefView", "Practice", "Studio", "owner_of"]
+__all__ = [
+    "FINISHED_NOTICE",
+    "PAUSED_NOTICE",
+    "DebriefView",
+    "Practice",
+    "Removal",
+    "Studio",
+    "owner_of",
+]
 
 
 def owner_of(request: gr.Request | None) -> str:
@@ -59,6 +77,9 @@ class Practice:
     notice: str = ""
     draft: str | None = ""  # what the text box should hold; None leaves it alone
     partial: bool = False  # a streaming update: only the chat changed
+    # Scenes with several characters: who is in it (empty for a one-character scene).
+    cast: list[render.Member] = field(default_factory=list)
+    placeholder: str = "What would you say?"
 
     @property
     def finished(self) -> bool:
@@ -79,6 +100,17 @@ class DebriefView:
     json_file: Path
     debrief: dict[str, Any]
     text: str
+    chart_colours: dict[str, str] | None = None  # one hue per character in a group scene
+
+
+@dataclass(frozen=True)
+class Removal:
+    """What a deletion from the studio removed."""
+
+    ids: list[str]  # the sessions deleted
+    wiped: bool  # False: another process has the store open (see simulator.store.Deleted)
+    files: list[str]  # names of the download files that held their text; removed too
+    notice: str  # what the page says about it
 
 
 FINISHED_NOTICE = "The scene has come to its end. Your debrief is ready."
@@ -87,6 +119,19 @@ _CANNOT_SAY = {
     "finished": "This session is finished; its debrief is on the Debrief tab.",
     "new": "This session never started. Start the scene again from the list.",
 }
+NO_SESSION = "No session with that id. Your sessions are listed here."
+BUSY = (
+    "A reply is still on its way in this session. Delete it once the turn has finished "
+    "(or end the scene first)."
+)
+BUSY_ALL = (
+    "A reply is still on its way in one of your sessions. Forget everything once the "
+    "turn has finished."
+)
+NOT_WIPED = (
+    " Another Rehearse process has the session store open, so the deleted text is zeroed "
+    "now and its last copies leave the file when that process stops."
+)
 PAUSED_NOTICE = (
     "The practice is paused. Answer the check-in below, press “I'm safe, carry on”, or end "
     "the session. Support is at the top of the page."
@@ -102,11 +147,24 @@ class Studio:
     catalog: Catalog
     model_name: str = ""
     assessor: Literal["model", "rules"] = "model"
+    # Where the files offered for download are written: each session's transcripts in
+    # a folder of their own, each archive in another, under a random name (Gradio
+    # serves any file in its cache to whoever knows the path; see ui.app).
     export_dir: Path = field(
         default_factory=lambda: Path(tempfile.mkdtemp(prefix="rehearse-exports-"))
     )
     _locks: dict[str, threading.Lock] = field(default_factory=dict, repr=False)
     _guard: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    # Guarded by _guard: session ids with a run in flight or waiting for one; owners
+    # whose new session has no id yet; owners whose sessions are being forgotten.
+    _busy: Counter[str] = field(default_factory=Counter, repr=False)
+    _starting: Counter[str] = field(default_factory=Counter, repr=False)
+    _forgetting: set[str] = field(default_factory=set, repr=False)
+    # Archives written for each owner (every one holds their sessions' text), and one
+    # lock per owner so an archive is never written while their sessions are deleted.
+    _archives: dict[str, list[Path]] = field(default_factory=dict, repr=False)
+    _folders: dict[str, Path] = field(default_factory=dict, repr=False)  # session id: folder
+    _owner_locks: dict[str, threading.Lock] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         # Exported transcripts are private: they go when the studio goes.
@@ -122,7 +180,7 @@ class Studio:
             info = self.store.get(str(session_id), owner=owner_of(request))
         except UnknownSession:
             # The same answer whether the id does not exist or is someone else's.
-            raise gr.Error("No session with that id. Your sessions are listed here.") from None
+            raise gr.Error(NO_SESSION) from None
         try:
             scenario = self.catalog.get(info.scenario_id)
         except RehearseError as exc:
@@ -132,11 +190,42 @@ class Studio:
 
     @contextlib.contextmanager
     def exclusive(self, session_id: str) -> Iterator[None]:
-        """One graph run at a time per session (two tabs, a double click)."""
+        """One graph run at a time per session (two tabs, a double click).
+
+        The session is busy from the moment a run asks for it, so it is not deleted
+        under the run; a run that waited while its session was deleted finds it gone.
+        """
+        with self.busy(session_id):
+            with self._guard:
+                lock = self._locks.setdefault(session_id, threading.Lock())
+            with lock:
+                if not self._exists(session_id):
+                    raise gr.Error(NO_SESSION)
+                yield
+
+    @contextlib.contextmanager
+    def busy(self, session_id: str) -> Iterator[None]:
+        """Mark a session as having a model call in flight: it cannot be deleted meanwhile."""
         with self._guard:
-            lock = self._locks.setdefault(session_id, threading.Lock())
-        with lock:
+            self._busy[session_id] += 1
+        try:
             yield
+        finally:
+            with self._guard:
+                self._busy[session_id] -= 1
+                if self._busy[session_id] <= 0:
+                    del self._busy[session_id]
+
+    def _exists(self, session_id: str) -> bool:
+        try:
+            self.store.get(session_id)
+        except UnknownSession:
+            return False
+        return True
+
+    def is_busy(self, session_id: str) -> bool:
+        with self._guard:
+            return self._busy[session_id] > 0
 
     # --- views ---------------------------------------------------------------------
 
@@ -162,10 +251,16 @@ class Studio:
             session_id=rehearsal.session_id,
             heading=heading,
             brief=render.brief_markdown(scenario, difficulty),
-            chat=render.chat_messages(lines),
+            chat=render.chat_messages(lines, scenario, state.presence if state else ()),
             turns=render.turn_choices(lines),
             versions=self._versions(rehearsal),
             status=status,
+            cast=(
+                render.cast_members(scenario, rehearsal.present(), lines)
+                if scenario.is_group
+                else []
+            ),
+            placeholder=render.say_placeholder(scenario),
         )
         if status == "paused":
             # The crisis screen paused the role-play: Rehearse speaks as itself, and the
@@ -191,21 +286,29 @@ class Studio:
             raise gr.Error("This session has no debrief yet; end the scene first.")
         lines = rehearsal.lines()
         meta = self.store.get(info.id).as_dict()
-        stem = f"rehearse-{info.scenario_id}-{info.id}"
-        markdown_file = self.export_dir / f"{stem}.md"
-        json_file = self.export_dir / f"{stem}.json"
-        markdown_file.write_text(export_markdown(meta, lines, debrief), encoding="utf-8")
-        json_file.write_text(export_json(meta, lines, debrief), encoding="utf-8")
+        folder = self._download_folder(info.id)
+        markdown_name, json_name = _transcript_names(info)
+        markdown_file = folder / markdown_name
+        json_file = folder / json_name
+        try:
+            markdown_file.write_text(export_markdown(meta, lines, debrief), encoding="utf-8")
+            json_file.write_text(export_json(meta, lines, debrief), encoding="utf-8")
+        except FileNotFoundError:
+            if self._exists(info.id):
+                raise
+        if not self._exists(info.id):  # deleted while these were written: they go too
+            with self._guard:
+                self._folders.pop(info.id, None)
+            shutil.rmtree(folder, ignore_errors=True)
+            raise gr.Error(NO_SESSION)
         return DebriefView(
             session_id=info.id,
             scenario_id=info.scenario_id,
             difficulty=str(debrief["difficulty"]),
-            sections=render.debrief_sections(debrief),
-            chart=render.chart_frame(debrief),
-            chart_range=[
-                min(v.min for v in rehearsal.scenario.state.values()),
-                max(v.max for v in rehearsal.scenario.state.values()),
-            ],
+            sections=render.debrief_sections(debrief, rehearsal.scenario),
+            chart=render.chart_frame(debrief, rehearsal.scenario),
+            chart_range=render.chart_range(rehearsal.scenario),
+            chart_colours=render.chart_colours(debrief, rehearsal.scenario),
             markdown_file=markdown_file,
             json_file=json_file,
             debrief=debrief,
@@ -237,24 +340,37 @@ class Studio:
         """A new session: the scene opens and waits for the user's first line."""
         if not scenario_id:
             raise gr.Error("Choose a scene first.")
+        owner = owner_of(request)
+        # Until the new session has an id (and so can be busy), its owner is "starting":
+        # forgetting all their sessions now could miss it half-way through its opening.
+        with self._guard:
+            if owner in self._forgetting:
+                raise gr.Error("Your sessions are being deleted. Start again in a moment.")
+            self._starting[owner] += 1
         try:
-            scenario = self.catalog.get(scenario_id)
-            rehearsal = Rehearsal.begin(
-                self.store,
-                scenario,
-                self.model,
-                difficulty=difficulty or None,
-                model_name=self.model_name,
-                owner=owner_of(request),
-                assessor=self.assessor,
-            )
-            with self.exclusive(rehearsal.session_id):
-                for _event in rehearsal.start():
-                    pass
-        except RehearseError as exc:
-            raise gr.Error(str(exc)) from None
-        info = self.store.get(rehearsal.session_id)
-        return self.practice(rehearsal, info)
+            try:
+                scenario = self.catalog.get(scenario_id)
+                rehearsal = Rehearsal.begin(
+                    self.store,
+                    scenario,
+                    self.model,
+                    difficulty=difficulty or None,
+                    model_name=self.model_name,
+                    owner=owner,
+                    assessor=self.assessor,
+                )
+                with self.exclusive(rehearsal.session_id):
+                    for _event in rehearsal.start():
+                        pass
+            except RehearseError as exc:
+                raise gr.Error(str(exc)) from None
+            info = self.store.get(rehearsal.session_id)
+            return self.practice(rehearsal, info)
+        finally:
+            with self._guard:
+                self._starting[owner] -= 1
+                if self._starting[owner] <= 0:
+                    del self._starting[owner]
 
     # --- practising ----------------------------------------------------------------
 
@@ -270,18 +386,30 @@ class Studio:
         chat = list(chat)
         speaker: str | None = None
         text = ""
+        group = rehearsal.scenario.is_group
+        colours = render.speaker_colours(rehearsal.scenario) if group else {}
+
+        def said(event: dict[str, Any], words: str) -> dict[str, Any]:
+            return render.character_message(event["name"], words, colours.get(event["speaker"]))
+
         try:
             for event in events:
                 if event["type"] == "token":
                     if speaker != event["speaker"]:
                         speaker, text = event["speaker"], ""
-                        chat.append(render.character_message(event["name"], ""))
+                        chat.append(said(event, ""))
                     text += event["text"]
-                    chat[-1] = render.character_message(event["name"], text)
+                    chat[-1] = said(event, text)
                 elif event["type"] == "line" and speaker == event["speaker"]:
-                    chat[-1] = render.character_message(event["name"], event["text"])
+                    chat[-1] = said(event, event["text"])
                     speaker = None
-                elif "text" in event:  # a whole line, or a notice from the engine
+                elif event["type"] == "presence":
+                    chat.append(render.presence_note(event["name"], event["present"]))
+                    speaker = None
+                elif event["type"] == "line":
+                    chat.append(said(event, event["text"]))
+                    speaker = None
+                elif "text" in event:  # a notice from the engine
                     name = event.get("name") or "Rehearse"
                     chat.append(render.character_message(name, event["text"]))
                     speaker = None
@@ -313,7 +441,7 @@ class Studio:
             if status not in ("awaiting_user", "paused"):
                 raise gr.Error(_CANNOT_SAY[status])
             first = self.practice(rehearsal, info, draft="")
-            chat = [*first.chat, {"role": "user", "content": text}]
+            chat = [*first.chat, render.user_message(text, rehearsal.scenario)]
             first = dataclasses.replace(first, chat=chat, notice="", partial=True)
             yield first
             yield from self._stream(rehearsal, info, rehearsal.say(text), chat, first)
@@ -343,6 +471,32 @@ class Studio:
             rehearsal, info, notice="Thank you. The scene carries on when you are ready."
         )
 
+    def step_back(self, session_id: str, who: str, request: gr.Request | None) -> Practice:
+        """Ask a character of a group scene to step back (it is silent until invited)."""
+        return self._presence(session_id, who, request, "step_back")
+
+    def invite(self, session_id: str, who: str, request: gr.Request | None) -> Practice:
+        """Invite a character of a group scene (back) in; the first time, it opens."""
+        return self._presence(session_id, who, request, "invite")
+
+    def _presence(
+        self,
+        session_id: str,
+        who: str,
+        request: gr.Request | None,
+        event: Literal["step_back", "invite"],
+    ) -> Practice:
+        rehearsal, info = self.open(session_id, request)
+        if not who:
+            raise gr.Error("Choose who should step back or join.")
+        with self.exclusive(rehearsal.session_id):
+            try:
+                for _event in getattr(rehearsal, event)(who):
+                    pass
+            except RehearseError as exc:
+                raise gr.Error(str(exc)) from None
+        return self.practice(rehearsal, info, notice="")
+
     def hint(self, session_id: str, request: gr.Request | None) -> str:
         """One coaching hint for this moment; it is not added to the transcript."""
         rehearsal, _info = self.open(session_id, request)
@@ -352,7 +506,8 @@ class Studio:
         if status == "paused":
             raise gr.Error("The practice is paused; there is no hint until it carries on.")
         try:
-            return f"**Hint** {render.escape(rehearsal.hint())}"
+            with self.busy(rehearsal.session_id):  # the transcript is on its way to the model
+                return f"**Hint** {render.escape(rehearsal.hint())}"
         except RehearseError as exc:
             raise gr.Error(str(exc)) from None
 
@@ -398,7 +553,7 @@ class Studio:
         branches = rehearsal.branches()
         if index is None or not 0 <= int(index) < len(branches):
             return []
-        return render.chat_messages(branches[int(index)])
+        return render.chat_messages(branches[int(index)], rehearsal.scenario)
 
     def end(self, session_id: str, request: gr.Request | None) -> DebriefView:
         """End the scene now and build the debrief (or show it, if it has one)."""
@@ -463,6 +618,142 @@ class Studio:
         debrief = self.debrief_view(rehearsal, info) if status == "finished" else None
         return practice, debrief
 
+    # --- deleting and taking it with you ----------------------------------------------
+
+    def _owned(self, session_id: str, request: gr.Request | None) -> SessionInfo:
+        if not session_id:
+            raise gr.Error("Choose a session in the list first.")
+        try:
+            return self.store.get(str(session_id), owner=owner_of(request))
+        except UnknownSession:
+            raise gr.Error(NO_SESSION) from None
+
+    def _owner_lock(self, owner: str) -> threading.Lock:
+        with self._guard:
+            return self._owner_locks.setdefault(owner, threading.Lock())
+
+    def delete_question(self, session_id: str, request: gr.Request | None) -> str:
+        """What the page asks before deleting a session (the first of the two clicks)."""
+        info = self._owned(session_id, request)
+        when = time.strftime("%d %b %Y", time.localtime(info.updated))
+        return (
+            f"**Delete “{render.escape(info.title)}” for good?** "
+            f"{info.difficulty}, {_turns(info.turns)}, last used {when}. Its transcript, "
+            "every version you tried and its debrief are removed from this computer. "
+            "This cannot be undone."
+        )
+
+    def delete(self, session_id: str, request: gr.Request | None) -> Removal:
+        """Delete one of the requesting user's sessions for good (the confirming click).
+
+        Someone else's id is refused like an unknown one; a busy session is refused
+        until its run has finished.
+        """
+        owner = owner_of(request)
+        info = self._owned(session_id, request)  # before the busy check: no existence oracle
+        with self._owner_lock(owner):
+            with self._guard:
+                lock = self._locks.setdefault(info.id, threading.Lock())
+                if self._busy[info.id] or not lock.acquire(blocking=False):
+                    raise gr.Error(BUSY)
+            try:
+                deleted = self.store.delete(info.id, owner=owner)
+            except UnknownSession:  # deleted meanwhile, from another tab
+                raise gr.Error(NO_SESSION) from None
+            finally:
+                lock.release()
+                with self._guard:
+                    self._locks.pop(info.id, None)
+            files = self._remove_downloads(owner, [info])
+        notice = f"Deleted “{render.escape(info.title)}”. " + (
+            "Its words are gone from this computer." if deleted.wiped else NOT_WIPED.strip()
+        )
+        return Removal(deleted.ids, deleted.wiped, files, notice)
+
+    def forget_question(self, request: gr.Request | None) -> str:
+        """What the page asks before deleting every session of the requesting user."""
+        count = len(self.store.list(owner_of(request)))
+        if not count:
+            raise gr.Error("You have no saved sessions.")
+        which = "your session" if count == 1 else f"all {count} of your sessions"
+        return (
+            f"**Delete {which} for good?** Every transcript, every version you tried and "
+            "every debrief is removed from this computer. This cannot be undone."
+        )
+
+    def forget_all(self, request: gr.Request | None) -> Removal:
+        """Delete every session of the requesting user for good; nobody else's."""
+        owner = owner_of(request)
+        held: list[threading.Lock] = []
+        with self._owner_lock(owner):
+            with self._guard:
+                sessions = self.store.list(owner)
+                if self._starting[owner] or any(self._busy[s.id] for s in sessions):
+                    raise gr.Error(BUSY_ALL)
+                for info in sessions:
+                    lock = self._locks.setdefault(info.id, threading.Lock())
+                    if not lock.acquire(blocking=False):
+                        for taken in held:
+                            taken.release()
+                        raise gr.Error(BUSY_ALL)
+                    held.append(lock)
+                self._forgetting.add(owner)  # no new session of theirs until this is done
+            try:
+                deleted = self.store.forget_all(owner)
+            finally:
+                for taken in held:
+                    taken.release()
+                with self._guard:
+                    self._forgetting.discard(owner)
+                    for info in sessions:
+                        self._locks.pop(info.id, None)
+            files = self._remove_downloads(owner, sessions)
+        count = len(deleted.ids)
+        notice = f"Deleted {'your session' if count == 1 else f'all {count} of your sessions'}. "
+        notice += "Their words are gone from this computer." if deleted.wiped else NOT_WIPED.strip()
+        return Removal(deleted.ids, deleted.wiped, files, notice)
+
+    def _download_folder(self, session_id: str | None = None) -> Path:
+        """A folder with an unguessable name: a session's own, or (None) a new one."""
+        with self._guard:
+            if session_id is None:
+                folder = self.export_dir / secrets.token_urlsafe(16)
+            else:
+                folder = self._folders.setdefault(
+                    session_id, self.export_dir / secrets.token_urlsafe(16)
+                )
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        return folder
+
+    def _remove_downloads(self, owner: str, sessions: Sequence[SessionInfo]) -> list[str]:
+        """Remove the download files that held these sessions' text; return their names.
+
+        Those are each session's transcripts and every archive written for the owner
+        (each one holds all their sessions).
+        """
+        with self._guard:
+            archives = self._archives.pop(owner, [])
+            folders = [self._folders.pop(info.id, None) for info in sessions]
+        names = []
+        for folder in [*folders, *(archive.parent for archive in archives)]:
+            if folder is not None and folder.exists():
+                names += sorted(path.name for path in folder.iterdir())
+                shutil.rmtree(folder)
+        return names
+
+    def export_all(self, request: gr.Request | None) -> Path:
+        """Every session of the requesting user in one ``.zip`` (:mod:`simulator.archive`)."""
+        owner = owner_of(request)
+        with self._owner_lock(owner):
+            if not self.store.list(owner):
+                raise gr.Error("You have no saved sessions yet.")
+            stamp = time.strftime("%Y%m%d-%H%M%S")
+            target = self._download_folder() / f"rehearse-sessions-{stamp}.zip"
+            write_archive(self.store, self.catalog, target, owner=owner)
+            with self._guard:
+                self._archives.setdefault(owner, []).append(target)
+        return target
+
     # --- the API for scripted clients ----------------------------------------------
 
     def api_list_scenarios(self) -> list[dict[str, Any]]:
@@ -521,6 +812,16 @@ def _pause(rehearsal: Rehearsal) -> str:
         if value.get("awaiting") == "safety" and value.get("message"):
             return str(value["message"])
     return safety_message()
+
+
+def _transcript_names(info: SessionInfo) -> tuple[str, str]:
+    """The names of a session's downloadable transcripts (Markdown, JSON)."""
+    stem = f"rehearse-{info.scenario_id}-{info.id}"
+    return f"{stem}.md", f"{stem}.json"
+
+
+def _turns(count: int) -> str:
+    return f"{count} turn{'' if count == 1 else 's'}"
 
 
 def _said(lines: list[Line]) -> list[dict[str, str]]:
