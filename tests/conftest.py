@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
-from langchain_core.messages import AIMessage
+from langchain_core.messages import AIMessage, SystemMessage
 
 from simulator.catalog import Catalog
 from simulator.schema import Scenario
@@ -57,6 +57,27 @@ def store(rehearse_home: Path) -> Iterator[SessionStore]:
 def fake_model(*replies: str) -> GenericFakeChatModel:
     """A chat model that streams the given replies in order (word by word)."""
     return GenericFakeChatModel(messages=iter([AIMessage(content=r) for r in replies]))
+
+
+class RecordingModel:
+    """A fake model (``.model``) that keeps every prompt it streams a reply to."""
+
+    def __init__(self, *replies: str) -> None:
+        self.model = fake_model(*replies)
+        self.prompts: list[list[Any]] = []
+        original = self.model.stream
+
+        def stream(messages: list[Any], *args: Any, **kwargs: Any) -> Any:
+            self.prompts.append(list(messages))
+            return original(messages, *args, **kwargs)
+
+        object.__setattr__(self.model, "stream", stream)
+
+    def system(self, index: int) -> str:
+        """The system prompt of the ``index``-th call."""
+        message = self.prompts[index][0]
+        assert isinstance(message, SystemMessage)
+        return str(message.content)
 
 
 class BrokenChatModel(GenericFakeChatModel):

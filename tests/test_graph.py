@@ -12,25 +12,10 @@ from langgraph.types import Command
 from simulator.context import Context
 from simulator.graph import builder
 from simulator.schema import Scenario
-from tests.conftest import fake_model
+from tests.conftest import RecordingModel, fake_model
 
 GOOD = "What's been going on for you? It sounds like this week has been a lot."
 RUDE = "You always do this. It's your fault and you're being ridiculous."
-
-
-class RecordingModel:
-    """Wraps a fake model and keeps the prompts it was given."""
-
-    def __init__(self, *replies: str) -> None:
-        self.model = fake_model(*replies)
-        self.prompts: list[list[Any]] = []
-        original = self.model.stream
-
-        def stream(messages: list[Any], *args: Any, **kwargs: Any) -> Any:
-            self.prompts.append(list(messages))
-            return original(messages, *args, **kwargs)
-
-        object.__setattr__(self.model, "stream", stream)
 
 
 def run(scene: Scenario, model: Any, turns: list[Any], difficulty: str = "medium") -> Any:

@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 import pytest
-from langchain_core.messages import AIMessage, SystemMessage
+from langchain_core.messages import AIMessage
 
 from rehearse.terminal import play as play_in_terminal
 from simulator.catalog import Catalog
@@ -17,7 +17,7 @@ from simulator.report import debrief_text, export_json
 from simulator.schema import Scenario
 from simulator.session import Rehearsal
 from simulator.store import SessionStore
-from tests.conftest import DATA, fake_model
+from tests.conftest import DATA, RecordingModel, fake_model
 
 MUM, DAD, GRAN = "mum-test", "dad-test", "gran-test"
 KIND = "Mum, what worries you most? It sounds like the money scares you."
@@ -29,24 +29,7 @@ def dinner() -> Scenario:
     return catalog.get("dinner-test")
 
 
-class Recording:
-    """A fake model that keeps every prompt it streams a reply to."""
-
-    def __init__(self, *replies: str) -> None:
-        self.model = fake_model(*replies)
-        self.prompts: list[list[Any]] = []
-        original = self.model.stream
-
-        def stream(messages: list[Any], *args: Any, **kwargs: Any) -> Any:
-            self.prompts.append(list(messages))
-            return original(messages, *args, **kwargs)
-
-        object.__setattr__(self.model, "stream", stream)
-
-    def system(self, index: int) -> str:
-        message = self.prompts[index][0]
-        assert isinstance(message, SystemMessage)
-        return str(message.content)
+Recording = RecordingModel
 
 
 def lines(events: list[dict[str, Any]]) -> list[tuple[str, str]]:

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from simulator.report import debrief_text
 from simulator.schema import Scenario
 from simulator.session import Rehearsal
 from simulator.store import SessionStore
-from tests.conftest import BrokenChatModel, fake_model
+from tests.conftest import BrokenChatModel, RecordingModel, fake_model
 
 RISK = "Honestly everyone would be better off without me."
 
@@ -34,16 +32,9 @@ def test_risk_pauses_the_scene_with_the_endpoint_down(
 def test_the_scene_continues_only_when_the_user_says_they_are_safe(
     store: SessionStore, scene: Scenario
 ) -> None:
-    prompts: list[list[Any]] = []
-    model = fake_model("Okay. So, the deadline.", "rewrite")
-    original = model.stream
-
-    def stream(messages: list[Any], *args: Any, **kwargs: Any) -> Any:
-        prompts.append(list(messages))
-        return original(messages, *args, **kwargs)
-
-    object.__setattr__(model, "stream", stream)
-    rehearsal = Rehearsal.begin(store, scene, model)
+    recorder = RecordingModel("Okay. So, the deadline.", "rewrite")
+    prompts = recorder.prompts
+    rehearsal = Rehearsal.begin(store, scene, recorder.model)
     list(rehearsal.start())
     list(rehearsal.say(RISK))
     again = list(rehearsal.say("I don't know. Not really okay."))
