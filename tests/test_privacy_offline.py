@@ -18,6 +18,7 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 from langsmith.utils import tracing_is_enabled
@@ -63,6 +64,24 @@ def is_loopback(host: str | None) -> bool:
         return True
     host = host.strip("[]").lower()
     return host in ("localhost", "::1", "::ffff:127.0.0.1") or host.startswith("127.")
+
+
+def assert_only_loopback(events: list[dict[str, Any]]) -> None:
+    """No recorded connect, lookup or listen reached beyond this computer."""
+    elsewhere = [
+        e
+        for e in events
+        if e.get("family") != 1  # AF_UNIX: a local socket, not a network
+        and not is_loopback(e.get("host"))
+    ]
+    assert elsewhere == []
+
+
+def assert_owner_only(home: Path) -> None:
+    """Every folder in the data directory is 0700 and every file 0600."""
+    for path in [home, *home.rglob("*")]:
+        expected = 0o700 if path.is_dir() else 0o600
+        assert stat.S_IMODE(path.stat().st_mode) == expected, path
 
 
 def offline_prefix() -> list[str]:
@@ -135,17 +154,9 @@ def test_a_whole_cli_session_runs_with_the_network_cut_off(
     server = [e for e in events if "llama_cpp" in e["argv"] and e["event"] == "socket.bind"]
     assert server and all(is_loopback(e.get("host")) for e in server), events
     # ...and nothing, in either process, reached, looked up or listened on anything else.
-    elsewhere = [
-        e
-        for e in events
-        if e.get("family") != 1  # AF_UNIX: a local socket, not a network
-        and not is_loopback(e.get("host"))
-    ]
-    assert elsewhere == []
+    assert_only_loopback(events)
     # Everything the session left on disk is the owner's only.
-    for path in [rehearse_home, *rehearse_home.rglob("*")]:
-        expected = 0o700 if path.is_dir() else 0o600
-        assert stat.S_IMODE(path.stat().st_mode) == expected, path
+    assert_owner_only(rehearse_home)
 
 
 def test_tracing_stays_off_unless_the_user_turns_it_on(

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import os
-import stat
 import subprocess
 import sys
 import textwrap
@@ -22,7 +21,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_privacy_offline import SITECUSTOMIZE, TRACING, is_loopback, offline_prefix
+from tests.test_privacy_offline import (
+    SITECUSTOMIZE,
+    TRACING,
+    assert_only_loopback,
+    assert_owner_only,
+    is_loopback,
+    offline_prefix,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 LINE = "Hi Jordan. I would like to talk about my pay."
@@ -140,17 +146,9 @@ def test_a_whole_web_session_runs_with_the_network_cut_off(
         e["event"] == "socket.connect" and f"'127.0.0.1', {port})" in e["address"] for e in client
     ), client
     # ...and nothing, in any process, reached, looked up or listened on anything else.
-    elsewhere = [
-        e
-        for e in events
-        if e.get("family") != 1  # AF_UNIX: a local socket, not a network
-        and not is_loopback(e.get("host"))
-    ]
-    assert elsewhere == []
+    assert_only_loopback(events)
     # The session the studio saved is the owner's only, like everything else it wrote.
-    for path in [rehearse_home, *rehearse_home.rglob("*")]:
-        expected = 0o700 if path.is_dir() else 0o600
-        assert stat.S_IMODE(path.stat().st_mode) == expected, path
+    assert_owner_only(rehearse_home)
 
 
 @pytest.mark.parametrize("host", ["127.0.0.1", "127.0.1.1", "localhost", "::1", None])
