@@ -89,7 +89,12 @@ def _characters_text(debrief: dict[str, Any]) -> list[str]:
     for c in debrief["characters"]:
         heard = "yes" if c["felt_heard"] else "not yet"
         if c["heard_turns"]:
-            heard += f" (moved your way at turn {', '.join(map(str, c['heard_turns']))})"
+            turns = ", ".join(map(str, c["heard_turns"]))
+            heard += (
+                f" (moved your way at turn {turns})"
+                if c["felt_heard"]
+                else f" overall, though it moved your way at turn {turns}"
+            )
         out.append(f"  {c['name']}: {c['lines']} line(s); felt heard: {heard}")
         out.append(f"    Protects: {c['protects']}")
         out.append(f"    Fears: {'; '.join(c['fears'])}")

@@ -525,8 +525,12 @@ def _character_card(character: dict[str, Any], colour: str | None) -> str:
     heard = "felt heard" if character["felt_heard"] else "not yet heard"
     if character["heard_turns"]:
         turns = ", ".join(map(str, character["heard_turns"]))
+        plural = "s" if len(character["heard_turns"]) > 1 else ""
+        # Not heard overall, yet moved at some turn: it came your way, then went back.
         heard += (
-            f" (moved your way at turn{'s' if len(character['heard_turns']) > 1 else ''} {turns})"
+            f" (moved your way at turn{plural} {turns})"
+            if character["felt_heard"]
+            else f" overall, though it moved your way at turn{plural} {turns}"
         )
     lines = character["lines"]
     name = escape(character["name"]) if colour is None else _who(character["name"], colour)
