@@ -9,6 +9,7 @@ unavailable and the rest of the debrief stands. The result is plain JSON-ready d
 from __future__ import annotations
 
 import logging
+import re
 from typing import TYPE_CHECKING, Any
 
 from simulator.coder import code_lines, move_counts, skill_summary
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
 __all__ = ["DEBRIEF_VERSION", "build_debrief", "goal_verdicts", "state_movement"]
 
 log = logging.getLogger(__name__)
+_SPEAKER_TAG = re.compile(r"^\s*(?:\*\*)?[A-Z][\w .'-]{0,30}?(?:\*\*)?:\s+")
 DEBRIEF_VERSION = 2  # 2: "skills" from the trained skill coder
 
 
@@ -153,6 +155,8 @@ def _try_instead(ctx: Context, lines: list[Line], turn: int | None) -> dict[str,
             max_tokens=120,  # a line of speech, not an essay
         )
         rewrite = " ".join(str(reply.content).split()).strip('"')
+        # Small models label the line ("You: ...", "Jordan: ..."): keep only the words.
+        rewrite = _SPEAKER_TAG.sub("", rewrite, count=1).strip('"')
         if not rewrite:
             raise ValueError("the model returned an empty rewrite")
         return {"turn": turn, "original": said[turn], "rewrite": rewrite, "unavailable": None}

@@ -70,7 +70,9 @@ def test_try_instead_targets_the_weakest_turn_and_next_practice(scene: Scenario)
     state = State(
         scenario_id=scene.id, messages=messages, turn=3, trajectory=TRAJECTORY, user_ended=True
     )
-    context = Context(scenario=scene, model=fake_model("I hear this has been hard. What happened?"))
+    context = Context(
+        scenario=scene, model=fake_model('You: "I hear this has been hard. What happened?"')
+    )
     debrief = build_debrief(state, context)
     tip = debrief["try_instead"]
     assert (tip["turn"], tip["original"]) == (3, "You always do this.")
