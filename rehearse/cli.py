@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING
 from simulator.catalog import Catalog
 from simulator.errors import Problem, RehearseError, ScenarioFileError
 from simulator.loader import load_persona, load_scenario
-from simulator.paths import home
 
 # LangGraph, LangChain and the OpenAI client take seconds to import on a small machine;
 # the commands that need them import them, so `list`, `validate` and `safety-check`
@@ -35,9 +34,9 @@ __all__ = ["main"]
 
 
 def _store() -> SessionStore:
-    from simulator.store import SessionStore
+    from simulator.store import open_store
 
-    store = SessionStore(home() / "sessions.sqlite")
+    store = open_store()
     if store.expired:
         print(
             f"rehearse: deleted {len(store.expired)} session(s) not used for longer than "

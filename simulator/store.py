@@ -46,7 +46,7 @@ from simulator.errors import RehearseError, UnknownSession
 from simulator.graph import builder
 from simulator.paths import private_file
 
-__all__ = ["Deleted", "SessionInfo", "SessionStore", "retention_days"]
+__all__ = ["Deleted", "SessionInfo", "SessionStore", "open_store", "retention_days"]
 
 _DAY = 24 * 60 * 60
 
@@ -60,8 +60,8 @@ CREATE TABLE IF NOT EXISTS rehearse_sessions (
     owner TEXT NOT NULL DEFAULT '',
     status TEXT NOT NULL DEFAULT 'active',
     turns INTEGER NOT NULL DEFAULT 0,
-    created REAL NOT NULL,
-    updated REAL NOT NULL
+    created DOUBLE PRECISION NOT NULL,
+    updated DOUBLE PRECISION NOT NULL
 )
 """
 
@@ -123,56 +123,98 @@ class SessionStore:
     are deleted as the store opens; :attr:`expired` lists their ids.
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path | str) -> None:
         self.path = path
+        self._lock = threading.Lock()
+        self._pg = isinstance(path, str) and path.startswith(("postgresql://", "postgres://"))
+        if self._pg:
+            self._open_postgres(str(path))
+        else:
+            self._open_sqlite(Path(path))
+        self._execute(_SCHEMA)
+        self.graph: CompiledStateGraph = builder.compile(checkpointer=self.checkpointer)
+        days = retention_days()
+        self.expired: list[str] = self.purge_older_than(days).ids if days else []
+
+    def _open_sqlite(self, path: Path) -> None:
         # Created owner-only before SQLite opens it: SQLite gives the -wal and -shm files
         # it creates the main file's permissions, whatever the umask.
         private_file(path)
         self._conn = sqlite3.connect(str(path), check_same_thread=False)
         self._conn.execute("PRAGMA secure_delete=ON")
         self._conn.execute("PRAGMA journal_mode=WAL")
-        self._lock = threading.Lock()
         self.checkpointer = SqliteSaver(self._conn)
         self.checkpointer.setup()
-        with self._lock, self._conn:
-            self._conn.execute(_SCHEMA)
         for suffix in ("-wal", "-shm"):  # left with looser modes by an older version
             side = Path(f"{path}{suffix}")
             if side.exists():
                 private_file(side)
-        self.graph: CompiledStateGraph = builder.compile(checkpointer=self.checkpointer)
-        days = retention_days()
-        self.expired: list[str] = self.purge_older_than(days).ids if days else []
+
+    def _open_postgres(self, url: str) -> None:
+        # Imported here: PostgreSQL is the scale-out path, an optional extra.
+        try:
+            import psycopg
+            from langgraph.checkpoint.postgres import PostgresSaver
+            from psycopg.rows import dict_row
+        except ImportError:
+            raise RehearseError(
+                "REHEARSE_DATABASE_URL names PostgreSQL: install the extra with "
+                "`pip install 'rehearse[postgres]'`."
+            ) from None
+        try:
+            self._conn = psycopg.connect(url, autocommit=True)
+            saver = psycopg.connect(url, autocommit=True, prepare_threshold=0, row_factory=dict_row)
+        except psycopg.OperationalError as exc:
+            raise RehearseError(f"Cannot reach the database: {exc}".strip()) from None
+        self._saver_conn = saver
+        self.checkpointer = PostgresSaver(saver)  # type: ignore[assignment]
+        self.checkpointer.setup()
+
+    def _execute(
+        self, sql: str, args: Sequence[Any] = (), *, many: bool = False
+    ) -> list[tuple[Any, ...]]:
+        """One statement on the index, committed; the rows it returns."""
+        with self._lock:
+            if self._pg:
+                with self._conn.cursor() as cursor:
+                    query = sql.replace("?", "%s")
+                    if many:
+                        cursor.executemany(query, args)
+                    else:
+                        cursor.execute(query, args)
+                    return list(cursor.fetchall()) if cursor.description else []
+            with self._conn:
+                if many:
+                    return self._conn.executemany(sql, args).fetchall()
+                return self._conn.execute(sql, args).fetchall()
 
     def close(self) -> None:
         self._conn.close()
+        if self._pg:
+            self._saver_conn.close()
 
     def create(
         self, scenario_id: str, title: str, difficulty: str, model: str, owner: str = ""
     ) -> str:
         session_id = uuid.uuid4().hex[:12]
         now = time.time()
-        with self._lock, self._conn:
-            self._conn.execute(
-                "INSERT INTO rehearse_sessions (id, scenario_id, title, difficulty, model, owner,"
-                " created, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (session_id, scenario_id, title, difficulty, model, owner, now, now),
-            )
+        self._execute(
+            "INSERT INTO rehearse_sessions (id, scenario_id, title, difficulty, model, owner,"
+            " created, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (session_id, scenario_id, title, difficulty, model, owner, now, now),
+        )
         return session_id
 
     def update(self, session_id: str, *, turns: int, finished: bool) -> None:
-        with self._lock, self._conn:
-            self._conn.execute(
-                "UPDATE rehearse_sessions SET turns = ?, status = ?, updated = ? WHERE id = ?",
-                (turns, "finished" if finished else "active", time.time(), session_id),
-            )
+        self._execute(
+            "UPDATE rehearse_sessions SET turns = ?, status = ?, updated = ? WHERE id = ?",
+            (turns, "finished" if finished else "active", time.time(), session_id),
+        )
 
     def get(self, session_id: str, owner: str | None = None) -> SessionInfo:
         """One session; with ``owner``, only if it belongs to that owner."""
-        with self._lock:
-            row = self._conn.execute(
-                "SELECT * FROM rehearse_sessions WHERE id = ?", (session_id,)
-            ).fetchone()
+        rows = self._execute("SELECT * FROM rehearse_sessions WHERE id = ?", (session_id,))
+        row = rows[0] if rows else None
         if row is None or (owner is not None and row[5] != owner):
             raise UnknownSession(
                 f"No session with id {session_id!r}. `rehearse sessions` lists them."
@@ -186,8 +228,7 @@ class SessionStore:
         if owner is not None:
             query += " WHERE owner = ?"
             args = (owner,)
-        with self._lock:
-            rows = self._conn.execute(query + " ORDER BY updated DESC", args).fetchall()
+        rows = self._execute(query + " ORDER BY updated DESC", args)
         return [SessionInfo(*row) for row in rows]
 
     # --- deleting -----------------------------------------------------------------------
@@ -207,13 +248,13 @@ class SessionStore:
         ids = [info.id for info in self.list(owner)]
         threads: list[str] = []
         if owner is None:
-            with self._lock:
-                threads = [
-                    row[0]
-                    for row in self._conn.execute(
-                        "SELECT thread_id FROM checkpoints UNION SELECT thread_id FROM writes"
-                    )
-                ]
+            writes = "checkpoint_writes" if self._pg else "writes"
+            threads = [
+                row[0]
+                for row in self._execute(
+                    f"SELECT thread_id FROM checkpoints UNION SELECT thread_id FROM {writes}"
+                )
+            ]
         self._erase(ids, threads)
         return Deleted(ids, self._reclaim())
 
@@ -233,13 +274,23 @@ class SessionStore:
             # All of a thread's rows in every table the checkpointer has (`checkpoints`:
             # every step of every branch; `writes`: pending writes), in any namespace.
             self.checkpointer.delete_thread(thread_id)
-        with self._lock, self._conn:
-            self._conn.executemany(
-                "DELETE FROM rehearse_sessions WHERE id = ?", [(i,) for i in session_ids]
+        if session_ids:
+            self._execute(
+                "DELETE FROM rehearse_sessions WHERE id = ?",
+                [(i,) for i in session_ids],
+                many=True,
             )
 
     def _reclaim(self) -> bool:
         """Rewrite the file without freed pages and empty the WAL; False if blocked."""
+        if self._pg:
+            # VACUUM FULL rewrites each table into new files without the dead rows.
+            with self.checkpointer.lock, self._lock:
+                self._conn.execute(
+                    "VACUUM FULL checkpoints, checkpoint_blobs, checkpoint_writes, "
+                    "rehearse_sessions"
+                )
+            return True
         # The checkpointer's lock too: VACUUM fails while any statement on this
         # connection is still running (a history being listed in another thread).
         with self.checkpointer.lock, self._lock:
@@ -249,3 +300,15 @@ class SessionStore:
             except sqlite3.OperationalError:  # "database is locked": another writer
                 return False
         return busy == 0
+
+
+def open_store() -> SessionStore:
+    """The configured store: ``REHEARSE_DATABASE_URL`` (PostgreSQL) or SQLite in the home.
+
+    With PostgreSQL, several ``rehearse serve`` processes (behind a load balancer) share
+    every session; SQLite is one file on one machine.
+    """
+    from simulator.paths import home
+
+    url = os.environ.get("REHEARSE_DATABASE_URL")
+    return SessionStore(url if url else home() / "sessions.sqlite")
