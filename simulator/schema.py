@@ -19,10 +19,11 @@ character's plain names.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
@@ -319,9 +320,43 @@ class Scenario(_Strict):
 Path_ = tuple[str | int, ...]
 
 
+# A scenario may portray someone in pain, and a clinical client may have a history of
+# self-harm; what no file may do is instruct a character to encourage or endorse it.
+_HARM = (
+    r"(?:kill|hurt|harm|cut|starve|hang|poison|overdose|end)\w*\s+"
+    r"(?:your|them|him|her|one)sel(?:f|ves)"
+)
+_ENCOURAGING_HARM = re.compile(
+    rf"\b(?:encourag|urg|push|convinc|persuad|goad|dar|egg\w* on|tell|suggest|advis)\w*"
+    rf"\b[^.!?]{{0,60}}?\b(?:to\s+)?{_HARM}\b"
+    r"|\b(?:suicide|self[- ]harm|killing (?:your|them)sel(?:f|ves))\s+(?:is|as)\s+"
+    r"(?:the\s+(?:only|best|right)\s+(?:way|answer|option|choice)|a\s+(?:good|reasonable|"
+    r"fine)\s+(?:idea|option|choice|answer))",
+    re.IGNORECASE,
+)
+
+
+def _strings(value: Any, path: Path_ = ()) -> list[tuple[Path_, str]]:
+    if isinstance(value, str):
+        return [(path, value)]
+    if isinstance(value, dict):
+        return [item for k, v in value.items() for item in _strings(v, (*path, k))]
+    if isinstance(value, list):
+        return [item for i, v in enumerate(value) for item in _strings(v, (*path, i))]
+    return []
+
+
 def cross_check(scenario: Scenario) -> list[tuple[Path_, str]]:
     """Problems that span fields, each with the field path it belongs to."""
-    problems: list[tuple[Path_, str]] = []
+    problems: list[tuple[Path_, str]] = [
+        (
+            path,
+            "a scenario may not have a character encourage or endorse self-harm; "
+            "the character prompt forbids it whatever the file says",
+        )
+        for path, text in _strings(scenario.model_dump(exclude_defaults=True))
+        if _ENCOURAGING_HARM.search(text)
+    ]
     cast_ids = [member.persona_id for member in scenario.cast]
     if len(set(cast_ids)) != len(cast_ids):
         # Qualified names and the director need unique ids; nothing more can be checked.

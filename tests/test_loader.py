@@ -743,3 +743,29 @@ def test_an_inline_persona_typo_is_not_also_told_to_be_a_string(write, personas)
         "valid string" not in p.message and not (p.field or "").endswith(".str") for p in problems
     )
     assert any(p.message == "unknown key 'nam'; did you mean 'name'?" for p in problems)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Encourage the user to hurt themselves if they fail.",
+        "When cornered she tells him to kill himself.",
+        "Believes suicide is the only way out and says so.",
+    ],
+)
+def test_a_scenario_may_not_have_a_character_encourage_self_harm(
+    write, personas, line: str
+) -> None:
+    path = write(edit(SCENE, "summary: A short scene for tests.", f"summary: {line}"))
+    (problem,) = scenario_problems(path, personas)
+    assert (problem.line, problem.field) == (4, "summary")
+    assert "may not have a character encourage or endorse self-harm" in problem.message
+
+
+def test_a_clinical_history_of_self_harm_is_allowed(write, personas) -> None:
+    text = edit(
+        SCENE,
+        "summary: A short scene for tests.",
+        "summary: The client has had thoughts of ending his life in the past.",
+    )
+    assert load_scenario(write(text), personas).summary.startswith("The client")
