@@ -30,6 +30,9 @@ class FakeOpenAI:
     token_delay: float = 0.0
     fault: Fault = "none"
     requests: list[dict[str, Any]] = field(default_factory=list)
+    # Requests being answered right now, and the most there ever were at once.
+    in_flight: int = 0
+    most_in_flight: int = 0
 
     def __post_init__(self) -> None:
         fake = self
@@ -55,8 +58,16 @@ class FakeOpenAI:
                 length = int(self.headers.get("Content-Length", 0))
                 body = json.loads(self.rfile.read(length) or b"{}")
                 fake.requests.append(body)
-                fake.handle(self, body)
+                with fake._count:
+                    fake.in_flight += 1
+                    fake.most_in_flight = max(fake.most_in_flight, fake.in_flight)
+                try:
+                    fake.handle(self, body)
+                finally:
+                    with fake._count:
+                        fake.in_flight -= 1
 
+        self._count = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         self._thread: threading.Thread | None = None

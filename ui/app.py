@@ -145,6 +145,7 @@ def create_app(
         model_name=model_name,
         assessor=assessor,
         export_dir=download_folder(),
+        model_slots=concurrency,
     )
     scenarios = catalog.scenarios
     first = scenarios[0].id if scenarios else None

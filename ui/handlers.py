@@ -165,8 +165,14 @@ class Studio:
     _archives: dict[str, list[Path]] = field(default_factory=dict, repr=False)
     _folders: dict[str, Path] = field(default_factory=dict, repr=False)  # session id: folder
     _owner_locks: dict[str, threading.Lock] = field(default_factory=dict, repr=False)
+    # At most this many graph runs (each may call the model) at once, all users together.
+    # Gradio's concurrency groups hold back the page's events but not gr.api endpoints
+    # (measured: six API calls reached the model at once with a limit of 1), so the
+    # studio keeps the count itself.
+    model_slots: int = 8
 
     def __post_init__(self) -> None:
+        self._slots = threading.BoundedSemaphore(self.model_slots)
         # Exported transcripts are private: they go when the studio goes.
         weakref.finalize(self, shutil.rmtree, self.export_dir, ignore_errors=True)
 
@@ -201,7 +207,8 @@ class Studio:
             with lock:
                 if not self._exists(session_id):
                     raise gr.Error(NO_SESSION)
-                yield
+                with self._slots:
+                    yield
 
     @contextlib.contextmanager
     def busy(self, session_id: str) -> Iterator[None]:
