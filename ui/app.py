@@ -310,15 +310,9 @@ def create_app(
                     open_btn = gr.Button("Open", variant="primary")
                     refresh_btn = gr.Button("Refresh")
                     delete_btn = gr.Button("Delete…", elem_id="delete-session")
-                with gr.Column(
-                    visible=False, elem_classes="confirm", elem_id="confirm-delete"
-                ) as confirm_delete:
-                    delete_question = gr.Markdown()
-                    with gr.Row():
-                        delete_yes = gr.Button(
-                            "Yes, delete it for good", variant="stop", elem_id="delete-yes"
-                        )
-                        delete_no = gr.Button("Keep it", elem_id="delete-no")
+                confirm_delete, delete_question, delete_yes, delete_no = _confirmation(
+                    "delete", "Yes, delete it for good", "Keep it"
+                )
                 sessions_notice = gr.Markdown(elem_classes="notice", elem_id="sessions-notice")
                 gr.Markdown(
                     "### All your sessions\nTake them with you: one `.zip` with every "
@@ -330,15 +324,9 @@ def create_app(
                 archive_file = gr.File(
                     label="All your sessions", visible=False, interactive=False, elem_id="archive"
                 )
-                with gr.Column(
-                    visible=False, elem_classes="confirm", elem_id="confirm-forget"
-                ) as confirm_forget:
-                    forget_question = gr.Markdown()
-                    with gr.Row():
-                        forget_yes = gr.Button(
-                            "Yes, delete all my sessions", variant="stop", elem_id="forget-yes"
-                        )
-                        forget_no = gr.Button("Keep them", elem_id="forget-no")
+                confirm_forget, forget_question, forget_yes, forget_no = _confirmation(
+                    "forget", "Yes, delete all my sessions", "Keep them"
+                )
 
         gr.Markdown(footnote(), elem_classes="footnote")
 
@@ -697,6 +685,16 @@ def create_app(
     demo.queue(default_concurrency_limit=concurrency)
     demo.studio = studio  # type: ignore[attr-defined]
     return demo
+
+
+def _confirmation(name: str, yes: str, no: str) -> tuple[Any, Any, Any, Any]:
+    """A hidden "are you sure?" box: (box, question, yes button, no button)."""
+    with gr.Column(visible=False, elem_classes="confirm", elem_id=f"confirm-{name}") as box:
+        question = gr.Markdown()
+        with gr.Row():
+            yes_btn = gr.Button(yes, variant="stop", elem_id=f"{name}-yes")
+            no_btn = gr.Button(no, elem_id=f"{name}-no")
+    return box, question, yes_btn, no_btn
 
 
 def _model_group(concurrency: int) -> dict[str, Any]:
