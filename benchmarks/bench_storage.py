@@ -18,20 +18,16 @@ import time
 from pathlib import Path
 from typing import Any
 
-from simulator.catalog import Catalog
 from simulator.report import export_json
 from simulator.session import Rehearsal
 from simulator.store import SessionStore
-from tests.conftest import DATA, fake_model
+from tests.conftest import fake_model, long_test_scene
 
 LINE = "What would help you with that?"
 
 
 def run(turns: int = 200, repeats: int = 5) -> dict[str, Any]:
-    scene = Catalog.load([("test", DATA / "scenarios", DATA / "personas")]).get("test-scene")
-    scene = scene.model_copy(
-        update={"end": scene.end.model_copy(update={"when": None, "max_turns": turns + 1})}
-    )
+    scene = long_test_scene(turns)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "bench.sqlite"
         store = SessionStore(path)

@@ -20,11 +20,9 @@ from typing import Any
 
 import openai
 
-from rehearse.models import ModelSettings, chat_model
-from simulator.catalog import Catalog
 from simulator.session import Rehearsal
 from simulator.store import SessionStore
-from tests.conftest import DATA
+from tests.conftest import long_test_scene
 from tests.fake_openai import FakeOpenAI
 
 REPLY = "I hear you, and honestly it has been a hard few weeks for the whole team."
@@ -40,24 +38,11 @@ def _direct_turn(client: openai.OpenAI, messages: list[dict[str, str]]) -> float
 
 
 def run(turns: int = 50) -> dict[str, Any]:
-    scene = Catalog.load([("test", DATA / "scenarios", DATA / "personas")]).get("test-scene")
-    # A scene long enough to measure 50 turns in: no end condition, a high turn cap.
-    scene = scene.model_copy(
-        update={"end": scene.end.model_copy(update={"when": None, "max_turns": turns + 1})}
-    )
+    scene = long_test_scene(turns)
     with FakeOpenAI(reply=REPLY) as server, tempfile.TemporaryDirectory() as tmp:
-        settings = ModelSettings(
-            name="fake",
-            base_url=server.base_url,
-            api_key="bench",
-            timeout=10,
-            max_retries=0,
-            temperature=0.0,
-            assessor="rules",
-        )
         store = SessionStore(Path(tmp) / "bench.sqlite")
         client = openai.OpenAI(base_url=server.base_url, api_key="bench", max_retries=0)
-        rehearsal = Rehearsal.begin(store, scene, chat_model(settings), assessor="rules")
+        rehearsal = Rehearsal.begin(store, scene, server.chat_model(), assessor="rules")
         list(rehearsal.start())
         messages = [{"role": "system", "content": "x" * 3000}]
         through: list[float] = []

@@ -46,6 +46,13 @@ def scene(test_catalog: Catalog) -> Scenario:
     return test_catalog.get("test-scene")
 
 
+def long_test_scene(turns: int) -> Scenario:
+    """The test scene with room for ``turns`` turns: no end condition, a high turn cap."""
+    scene = Catalog.load([("test", DATA / "scenarios", DATA / "personas")]).get("test-scene")
+    end = scene.end.model_copy(update={"when": None, "max_turns": turns + 1})
+    return scene.model_copy(update={"end": end})
+
+
 @pytest.fixture
 def store(rehearse_home: Path) -> Iterator[SessionStore]:
     rehearse_home.mkdir(parents=True, exist_ok=True)

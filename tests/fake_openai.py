@@ -76,6 +76,21 @@ class FakeOpenAI:
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self._server.server_address[1]}/v1"
 
+    def chat_model(self, *, timeout: float = 10.0, retries: int = 0) -> Any:
+        """Rehearse's own ChatOpenAI (rehearse.models.chat_model) pointed at this server."""
+        from rehearse.models import ModelSettings, chat_model
+
+        settings = ModelSettings(
+            name="fake",
+            base_url=self.base_url,
+            api_key="test-key",
+            timeout=timeout,
+            max_retries=retries,
+            temperature=0.0,
+            assessor="rules",
+        )
+        return chat_model(settings)
+
     def handle(self, h: Any, body: dict[str, Any]) -> None:
         if self.fault == "hang":
             time.sleep(3600)

@@ -11,7 +11,6 @@ import time
 
 import pytest
 
-from rehearse.models import ModelSettings, chat_model
 from simulator.errors import ModelUnavailable
 from simulator.schema import Scenario
 from simulator.session import Rehearsal
@@ -19,23 +18,11 @@ from simulator.store import SessionStore
 from tests.fake_openai import FakeOpenAI
 
 
-def settings_for(server: FakeOpenAI, timeout: float = 5.0, retries: int = 0) -> ModelSettings:
-    return ModelSettings(
-        name="fake",
-        base_url=server.base_url,
-        api_key="test-key",
-        timeout=timeout,
-        max_retries=retries,
-        temperature=0.0,
-        assessor="rules",
-    )
-
-
 def test_a_session_over_http_streams_and_sends_the_character_prompt(
     store: SessionStore, scene: Scenario
 ) -> None:
     with FakeOpenAI(reply="I guess it has been a long week, yes.") as server:
-        model = chat_model(settings_for(server))
+        model = server.chat_model(timeout=5.0)
         rehearsal = Rehearsal.begin(store, scene, model, assessor="rules")
         list(rehearsal.start())
         events = list(rehearsal.say("How has your week been?"))
@@ -62,7 +49,7 @@ def test_endpoint_faults_end_cleanly_and_keep_the_line(
     store: SessionStore, scene: Scenario, fault: str, words: str
 ) -> None:
     with FakeOpenAI(reply="one two three four five six", fault=fault) as server:  # type: ignore[arg-type]
-        model = chat_model(settings_for(server, timeout=2.0))
+        model = server.chat_model(timeout=2.0)
         rehearsal = Rehearsal.begin(store, scene, model, assessor="rules")
         list(rehearsal.start())
         started = time.monotonic()
@@ -81,7 +68,7 @@ def test_endpoint_faults_end_cleanly_and_keep_the_line(
 
 def test_retries_are_bounded(store: SessionStore, scene: Scenario) -> None:
     with FakeOpenAI(fault="500") as server:
-        model = chat_model(settings_for(server, retries=2))
+        model = server.chat_model(timeout=5.0, retries=2)
         rehearsal = Rehearsal.begin(store, scene, model, assessor="rules")
         list(rehearsal.start())
         with pytest.raises(ModelUnavailable):

@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 from gradio_client import Client
 
-from rehearse.models import ModelSettings, chat_model
 from simulator.catalog import Catalog
 from simulator.session import Rehearsal
 from simulator.store import SessionStore
@@ -38,18 +37,9 @@ def test_users_practise_at_the_same_time_without_crossing(
 ) -> None:
     # About a second per reply, so users overlap unless the studio serialises them.
     with FakeOpenAI(reply="Give me a second to think about that one.", token_delay=0.1) as model:
-        settings = ModelSettings(
-            name="fake",
-            base_url=model.base_url,
-            api_key="k",
-            timeout=20,
-            max_retries=0,
-            temperature=0.0,
-            assessor="rules",
-        )
         demo = create_app(
             store,
-            chat_model(settings),
+            model.chat_model(timeout=20),
             test_catalog,
             model_name="fake",
             assessor="rules",

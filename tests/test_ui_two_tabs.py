@@ -16,21 +16,9 @@ from ui.handlers import Studio
 def test_two_tabs_sending_at_once_are_serialised(
     store: SessionStore, test_catalog: Catalog
 ) -> None:
-    from rehearse.models import ModelSettings, chat_model
-
     # A slow endpoint, so the second tab's line arrives while the first reply streams.
     with FakeOpenAI(reply="Give me a moment to think about that.", token_delay=0.05) as server:
-        model = chat_model(
-            ModelSettings(
-                name="fake",
-                base_url=server.base_url,
-                api_key="k",
-                timeout=10,
-                max_retries=0,
-                temperature=0.0,
-                assessor="rules",
-            )
-        )
+        model = server.chat_model()
         studio = Studio(store, model, test_catalog, model_name="fake", assessor="rules")
         session = studio.start("test-scene", "medium", None).session_id
         errors: list[Any] = []
