@@ -66,6 +66,27 @@ def is_loopback(host: str | None) -> bool:
     return host in ("localhost", "::1", "::ffff:127.0.0.1") or host.startswith("127.")
 
 
+def audited_env(home: Path, tmp_path: Path, *path: Path) -> tuple[dict[str, str], Path]:
+    """An environment whose Python processes record every network event to a log.
+
+    Tracing and model settings are cleared, so nothing but what the test sets is used;
+    returns the environment and the log's path.
+    """
+    hooks = tmp_path / "hooks"
+    hooks.mkdir()
+    (hooks / "sitecustomize.py").write_text(SITECUSTOMIZE)
+    netlog = tmp_path / "net.log"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(TRACING)}
+    for name in ("REHEARSE_MODEL", "OPENAI_BASE_URL", "OPENAI_API_KEY", "PYTHONPATH"):
+        env.pop(name, None)
+    env |= {
+        "REHEARSE_HOME": str(home),
+        "REHEARSE_NETLOG": str(netlog),
+        "PYTHONPATH": os.pathsep.join(str(p) for p in (hooks, *path)),
+    }
+    return env, netlog
+
+
 def assert_only_loopback(events: list[dict[str, Any]]) -> None:
     """No recorded connect, lookup or listen reached beyond this computer."""
     elsewhere = [
@@ -117,18 +138,7 @@ def test_a_whole_cli_session_runs_with_the_network_cut_off(
     rehearse_home: Path, tmp_path: Path
 ) -> None:
     prefix = offline_prefix()
-    hooks = tmp_path / "hooks"
-    hooks.mkdir()
-    (hooks / "sitecustomize.py").write_text(SITECUSTOMIZE)
-    netlog = tmp_path / "net.log"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(TRACING)}
-    for name in ("REHEARSE_MODEL", "OPENAI_BASE_URL", "OPENAI_API_KEY", "PYTHONPATH"):
-        env.pop(name, None)
-    env |= {
-        "REHEARSE_HOME": str(rehearse_home),
-        "REHEARSE_NETLOG": str(netlog),
-        "PYTHONPATH": str(hooks),
-    }
+    env, netlog = audited_env(rehearse_home, tmp_path)
 
     done = subprocess.run(
         [*prefix, sys.executable, "-m", "rehearse", "play", "ask-for-a-raise", "--model", "local"],

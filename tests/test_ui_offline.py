@@ -13,7 +13,6 @@ they connect to, send to, look up or listen on.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import textwrap
@@ -22,10 +21,9 @@ from pathlib import Path
 import pytest
 
 from tests.test_privacy_offline import (
-    SITECUSTOMIZE,
-    TRACING,
     assert_only_loopback,
     assert_owner_only,
+    audited_env,
     is_loopback,
     offline_prefix,
 )
@@ -97,21 +95,10 @@ def test_a_whole_web_session_runs_with_the_network_cut_off(
     rehearse_home: Path, tmp_path: Path
 ) -> None:
     prefix = offline_prefix()
-    hooks = tmp_path / "hooks"
-    hooks.mkdir()
-    (hooks / "sitecustomize.py").write_text(SITECUSTOMIZE)
     script = tmp_path / "play_web.py"
     script.write_text(CLIENT)
-    netlog = tmp_path / "net.log"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(TRACING)}
-    for name in ("REHEARSE_MODEL", "OPENAI_BASE_URL", "OPENAI_API_KEY", "PYTHONPATH"):
-        env.pop(name, None)
-    env |= {
-        "REHEARSE_HOME": str(rehearse_home),
-        "REHEARSE_NETLOG": str(netlog),
-        "PYTHONPATH": os.pathsep.join([str(hooks), str(ROOT)]),
-        "GRADIO_TEMP_DIR": str(tmp_path / "gradio"),
-    }
+    env, netlog = audited_env(rehearse_home, tmp_path, ROOT)
+    env["GRADIO_TEMP_DIR"] = str(tmp_path / "gradio")
 
     # gradio_client builds its headers with huggingface_hub, which asks huggingface.co
     # for a list of "agent harnesses" unless told it is offline. That is the scripted
