@@ -125,7 +125,8 @@ class SessionStore:
 
     def __init__(self, path: Path | str) -> None:
         self.path = path
-        self._lock = threading.Lock()
+        # Reentrant: with SQLite the checkpointer shares it (see _open_sqlite).
+        self._lock = threading.RLock()
         self._pg = isinstance(path, str) and path.startswith(("postgresql://", "postgres://"))
         if self._pg:
             self._open_postgres(str(path))
@@ -144,6 +145,10 @@ class SessionStore:
         self._conn.execute("PRAGMA secure_delete=ON")
         self._conn.execute("PRAGMA journal_mode=WAL")
         self.checkpointer = SqliteSaver(self._conn)
+        # One connection, so one lock: with a lock each, the index could start a
+        # transaction inside one of the checkpointer's ("cannot start a transaction
+        # within a transaction", seen with six users starting sessions at once).
+        self.checkpointer.lock = self._lock  # type: ignore[assignment]
         self.checkpointer.setup()
         for suffix in ("-wal", "-shm"):  # left with looser modes by an older version
             side = Path(f"{path}{suffix}")

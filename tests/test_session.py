@@ -222,3 +222,28 @@ def test_exports(store: SessionStore, scene: Scenario) -> None:
     markdown = export_markdown(meta, rehearsal.lines(), rehearsal.debrief())
     assert "**You** (turn 1): What would help?" in markdown
     assert "DEBRIEF: A test scene" in markdown
+
+
+def test_many_threads_share_one_store(store: SessionStore, scene: Scenario) -> None:
+    """The index and the checkpointer share one SQLite connection: neither may start a
+    transaction inside the other's when several users start and speak at once."""
+    import threading
+
+    failures: list[BaseException] = []
+
+    def user(n: int) -> None:
+        try:
+            for _ in range(3):
+                rehearsal = Rehearsal.begin(store, scene, fake_model(f"Reply {n}."))
+                list(rehearsal.start())
+                list(rehearsal.say(f"Line from user {n}."))
+        except BaseException as exc:  # collected: a thread's error must fail the test
+            failures.append(exc)
+
+    threads = [threading.Thread(target=user, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert failures == []
+    assert len(store.list()) == 24 and all(s.turns == 1 for s in store.list())
