@@ -25,9 +25,17 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from simulator.errors import Problem, ScenarioFileError
-from simulator.schema import Persona, Scenario, cross_check
+from simulator.schema import Persona, Scenario, TechniqueNote, cross_check
 
-__all__ = ["MAX_FILE_BYTES", "load_persona", "load_scenario", "parse_yaml"]
+__all__ = [
+    "MAX_FILE_BYTES",
+    "load_note",
+    "load_persona",
+    "load_scenario",
+    "parse_yaml",
+    "persona_from_text",
+    "scenario_from_text",
+]
 
 MAX_FILE_BYTES = 256 * 1024
 MAX_NODES = 20_000
@@ -329,22 +337,80 @@ def _validate(model: type[BaseModel], doc: _Document, file: str) -> Any:
 
 
 def load_persona(path: Path) -> Persona:
-    file = str(path)
-    doc = parse_yaml(_read_text(path), file)
+    return persona_from_text(_read_text(path), str(path))
+
+
+def persona_from_text(text: str, file: str) -> Persona:
+    """A persona from YAML text (a draft not yet on disk); ``file`` names it in problems."""
+    doc = parse_yaml(text, file)
     persona: Persona = _validate(Persona, doc, file)
     return persona
 
 
-def load_scenario(path: Path, personas: Mapping[str, Persona]) -> Scenario:
-    """Load a scenario and resolve its persona references against ``personas``."""
+def load_note(path: Path) -> TechniqueNote:
+    """A technique note from ``learning/`` (see :class:`~simulator.schema.TechniqueNote`)."""
     file = str(path)
-    return scenario_from_text(_read_text(path), file, personas)
+    note: TechniqueNote = _validate(TechniqueNote, parse_yaml(_read_text(path), file), file)
+    return note
 
 
-def scenario_from_text(text: str, file: str, personas: Mapping[str, Persona]) -> Scenario:
+def load_scenario(
+    path: Path,
+    personas: Mapping[str, Persona],
+    notes: Mapping[str, TechniqueNote] | None = None,
+) -> Scenario:
+    """Load a scenario and resolve its persona references against ``personas``.
+
+    With ``notes``, the ids in ``learning.techniques`` are resolved against them too (an
+    unknown id is a problem); without, they are left as ids.
+    """
+    file = str(path)
+    return scenario_from_text(_read_text(path), file, personas, notes)
+
+
+def _resolve_notes(
+    scenario: Scenario, doc: _Document, file: str, notes: Mapping[str, TechniqueNote]
+) -> tuple[Scenario, list[Problem]]:
+    """``learning.techniques`` with every id replaced by its note."""
+    problems: list[Problem] = []
+    resolved: list[str | TechniqueNote] = []
+    seen: set[str] = set()
+    for i, item in enumerate(scenario.learning.techniques):
+        path: FieldPath = ("learning", "techniques", i)
+        note = notes.get(item) if isinstance(item, str) else item
+        if note is None:
+            known = ", ".join(sorted(notes)) or "none"
+            problems.append(
+                Problem(
+                    file,
+                    doc.line_of(path),
+                    _field_name(path),
+                    f"no learning note with id {item!r}"
+                    + (_suggest(str(item), list(notes)) or f"; the notes are: {known}"),
+                )
+            )
+            continue
+        if note.id in seen:
+            problems.append(
+                Problem(file, doc.line_of(path), _field_name(path), f"{note.id!r} is named twice")
+            )
+        seen.add(note.id)
+        resolved.append(note)
+    learning = scenario.learning.model_copy(update={"techniques": resolved})
+    return scenario.model_copy(update={"learning": learning}), problems
+
+
+def scenario_from_text(
+    text: str,
+    file: str,
+    personas: Mapping[str, Persona],
+    notes: Mapping[str, TechniqueNote] | None = None,
+) -> Scenario:
     doc = parse_yaml(text, file)
     scenario: Scenario = _validate(Scenario, doc, file)
     problems: list[Problem] = []
+    if notes is not None:
+        scenario, problems = _resolve_notes(scenario, doc, file, notes)
     cast = []
     for i, member in enumerate(scenario.cast):
         if isinstance(member.persona, str):
