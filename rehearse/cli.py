@@ -17,6 +17,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from simulator.authoring.commands import add_parsers as add_authoring_parsers
 from simulator.catalog import Catalog
 from simulator.errors import Problem, RehearseError, ScenarioFileError
 from simulator.loader import load_persona, load_scenario
@@ -485,6 +486,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("file", metavar="FILE.csv")
     p.add_argument("--json", action="store_true", help="one JSON object, keyed by label")
     p.set_defaults(func=cmd_eval_coder)
+
+    # The authors' commands: import, new, lint, export-scenario.
+    add_authoring_parsers(sub)
 
     p = sub.add_parser("serve", help="the web practice studio, in your browser")
     p.add_argument(

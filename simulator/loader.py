@@ -34,6 +34,7 @@ __all__ = [
     "load_scenario",
     "parse_yaml",
     "persona_from_text",
+    "read_text",
     "scenario_from_text",
 ]
 
@@ -215,6 +216,11 @@ def _read_text(path: Path) -> str:
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise ScenarioFileError([Problem(file, line, None, "the file is not UTF-8 text")]) from None
+
+
+def read_text(path: Path) -> str:
+    """A scenario or persona file's text, with the size, binary and UTF-8 checks."""
+    return _read_text(path)
 
 
 # --- turning pydantic errors into readable problems -------------------------------------

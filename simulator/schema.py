@@ -38,6 +38,7 @@ __all__ = [
     "DirectorSettings",
     "EndCondition",
     "Goal",
+    "Imported",
     "LearningNotes",
     "MoveName",
     "Persona",
@@ -98,6 +99,20 @@ class PrivateNote(_Strict):
     )
 
 
+class Imported(_Strict):
+    """Where an imported persona or scenario came from, and what Rehearse had no place for."""
+
+    source: str = Field(description="The file it was imported from.")
+    format: str = Field(
+        description="The format of that file: chara_card_v2, chara_card_v3, patient-psi..."
+    )
+    unmapped: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Fields of the original with no place in Rehearse (a card's extensions, "
+        "lorebook settings...), kept verbatim so nothing is lost; the character never sees them.",
+    )
+
+
 class Persona(_Strict):
     """A reusable character: who they are, how they speak, what drives them."""
 
@@ -128,6 +143,9 @@ class Persona(_Strict):
         "describe to an image generator (the debrief offers it).",
     )
     private_notes: list[PrivateNote] = Field(default_factory=list)
+    imported: Imported | None = Field(
+        default=None, description="Set by `rehearse import`: the original file and what it kept."
+    )
 
 
 class CastMember(_Strict):
@@ -263,6 +281,9 @@ class Scenario(_Strict):
     director: DirectorSettings = Field(default_factory=DirectorSettings)
     end: EndCondition = Field(default_factory=EndCondition)
     learning: LearningNotes = Field(default_factory=LearningNotes)
+    imported: Imported | None = Field(
+        default=None, description="Set by `rehearse import`: the original file and what it kept."
+    )
 
     def persona(self, persona_id: str | None = None) -> Persona:
         """The resolved persona of a cast member (the first one by default)."""

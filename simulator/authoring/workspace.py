@@ -17,6 +17,7 @@ written whole to a temporary name and renamed, so a crash never leaves half a fi
 
 from __future__ import annotations
 
+import calendar
 import os
 import re
 import time
@@ -29,13 +30,14 @@ from simulator.authoring.issues import Issue, from_problems
 from simulator.errors import Problem, RehearseError, ScenarioFileError
 from simulator.loader import (
     MAX_FILE_BYTES,
+    load_note,
     load_persona,
     parse_yaml,
     persona_from_text,
     scenario_from_text,
 )
 from simulator.paths import bundled_dir, home, private_dir
-from simulator.schema import Persona, Scenario
+from simulator.schema import Persona, Scenario, TechniqueNote
 
 __all__ = ["Checked", "Draft", "Kind", "Saved", "Version", "Workspace", "detect_kind"]
 
@@ -61,7 +63,10 @@ class Version:
     @property
     def saved_at(self) -> float:
         """Seconds since the epoch, from the stamp (file times change when copied)."""
-        return time.mktime(time.strptime(self.stamp[:15], "%Y%m%dT%H%M%S")) - time.timezone
+        return (
+            calendar.timegm(time.strptime(self.stamp[:15], "%Y%m%dT%H%M%S"))
+            + int(self.stamp[15:21] or 0) / 1e6
+        )
 
     def text(self) -> str:
         return self.path.read_text(encoding="utf-8")
@@ -107,9 +112,10 @@ class Checked:
 
 def detect_kind(data: Any) -> Kind:
     """Whether parsed YAML data looks like a persona or (by default) a scenario."""
-    if isinstance(data, Mapping) and not {"cast", "goals", "state"} & set(data):
-        if {"who", "voice", "wants", "fears", "under_pressure", "name"} & set(data):
-            return "persona"
+    keys = set(data) if isinstance(data, Mapping) else set()
+    persona_keys = {"who", "voice", "wants", "fears", "under_pressure", "name"}
+    if not {"cast", "goals", "state"} & keys and persona_keys & keys:
+        return "persona"
     return "scenario"
 
 
@@ -222,6 +228,21 @@ class Workspace:
                 found.setdefault(persona.id, persona)
         return found
 
+    def notes(self) -> dict[str, TechniqueNote]:
+        """Technique notes a scenario's ``learning.techniques`` may name (as the catalog
+        finds them: ``learning/`` beside the bundled scenarios, then the user's own)."""
+        found: dict[str, TechniqueNote] = {}
+        for folder in (self.bundled_folder("scenario").parent / "learning", self.root / "learning"):
+            if not folder.is_dir():
+                continue
+            for path in sorted(folder.glob("*.y*ml")):
+                try:
+                    note = load_note(path)
+                except ScenarioFileError:
+                    continue  # `rehearse validate` reports it
+                found.setdefault(note.id, note)
+        return found
+
     def source_text(self, kind: Kind, item_id: str) -> str:
         """The YAML text of a user or bundled file, e.g. to duplicate it."""
         for origin in ("user", "bundled"):
@@ -270,7 +291,7 @@ class Workspace:
                 checked.persona = persona_from_text(text, file)
             else:
                 known = {**self.personas(), **(personas or {})}
-                checked.scenario = scenario_from_text(text, file, known)
+                checked.scenario = scenario_from_text(text, file, known, self.notes())
         except ScenarioFileError as exc:
             checked.issues = from_problems(exc.problems)
         if saving and checked.item_id and checked.item_id in self.ids(kind, "bundled"):
