@@ -238,6 +238,7 @@ def test_summary_scores_thresholds_and_turn_links() -> None:
     assert s["turns"][5] == {
         "turn": 3,
         "speaker": "you",
+        "text": "",
         "codes": ["closed_question", "simple_reflection"],
         "labels": ["closed question", "simple reflection"],
     }

@@ -102,6 +102,12 @@ footer { display: none !important; }
 #cast-panel .cast-row { align-items: center; gap: 8px; }
 #cast-panel .cast-row button { max-width: 120px; }
 #debrief-characters hr { border: 0; border-top: 1px solid #ece9e2; margin: 14px 0; }
+/* The skill coder's codes: a written tag on a tint (ui/skills.py), never colour alone. */
+.code-tag { display: inline-block; padding: 0 7px; border-radius: 999px; font-size: 0.85em;
+  color: #2b3a38; border: 1px solid #d9d5cc; margin: 1px 2px; }
+.code-legend { line-height: 2; }
+.coded-line { padding: 4px 10px; margin: 6px 0; background: #fbfaf7; border-radius: 6px; }
+.coded-line:target { outline: 2px solid #2f6f6a; }
 """
 
 MODEL = "model"  # the concurrency group of every event that calls the model
@@ -295,6 +301,8 @@ def create_app(
                         with gr.Row(equal_height=False):
                             d_movement = gr.Markdown()
                             d_moves = gr.Markdown(elem_classes="moves")
+                    with gr.Column(elem_classes="card", visible=False) as d_skills_card:
+                        d_skills = gr.Markdown(elem_id="debrief-skills", elem_classes="moves")
                     with gr.Row():
                         again_btn = gr.Button("Practise this again", variant="primary")
                         md_file = gr.DownloadButton("Download transcript (Markdown)")
@@ -410,6 +418,8 @@ def create_app(
             json_file,
             d_group,
             d_group_card,
+            d_skills,
+            d_skills_card,
             debrief_empty,
             debrief_col,
         ]
@@ -436,6 +446,8 @@ def create_app(
                 str(view.json_file),
                 s["group"],
                 gr.Column(visible=bool(s["group"])),
+                s.get("skills", ""),
+                gr.Column(visible=bool(s.get("skills"))),
                 gr.Markdown(visible=False),
                 gr.Column(visible=True),
             )
@@ -479,6 +491,8 @@ def create_app(
                 None,  # md_file
                 None,  # json_file
                 "",  # d_group
+                gr.Column(visible=False),
+                "",  # d_skills
                 gr.Column(visible=False),
                 gr.Markdown(visible=True),
                 gr.Column(visible=False),

@@ -18,6 +18,7 @@ import pandas as pd
 from simulator.schema import Persona, Scenario
 from simulator.store import SessionInfo
 from simulator.transcript import USER, Line
+from ui.skills import skills_markdown
 
 __all__ = [
     "CATEGORY_NAMES",
@@ -624,4 +625,13 @@ def debrief_sections(debrief: dict[str, Any], scenario: Scenario | None = None) 
         "try_instead": _try_instead(debrief),
         "next": _next(debrief),
         "group": group_sections(debrief, speaker_colours(scenario) if scenario else None),
+        # The skill coder's panel: scores, counts linked to their lines, the coded lines.
+        "skills": skills_markdown(debrief, _names(scenario)),
     }
+
+
+def _names(scenario: Scenario | None) -> dict[str, str]:
+    """Persona id -> name, for the speakers of the coded conversation."""
+    if scenario is None:
+        return {}
+    return {m.persona_id: scenario.persona(m.persona_id).name for m in scenario.cast}

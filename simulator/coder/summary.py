@@ -142,6 +142,7 @@ def skill_summary(codings: Sequence[Coding], *, plain: bool = False) -> dict[str
             {
                 "turn": _where(c),
                 "speaker": c.speaker,
+                "text": c.text,
                 "codes": codes,
                 "labels": [CODES[code][words] for code in codes],
             }
