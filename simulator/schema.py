@@ -33,6 +33,7 @@ __all__ = [
     "CATEGORIES",
     "CastMember",
     "Category",
+    "CoachSettings",
     "Difficulty",
     "DifficultySettings",
     "DirectorSettings",
@@ -46,6 +47,7 @@ __all__ = [
     "Reveal",
     "Scenario",
     "StateVariable",
+    "TechniqueNote",
     "compiled",
     "cross_check",
 ]
@@ -258,9 +260,65 @@ class EndCondition(_Strict):
     max_turns: int = Field(default=12, ge=1, le=200, description="User turns before it ends.")
 
 
+class TechniqueNote(_Strict):
+    """A learning note on one technique (DESC, OARS, the Self stance...), shared by scenes.
+
+    Kept in ``learning/`` (bundled) or ``$REHEARSE_HOME/learning/`` (yours), one file per
+    note, and named by id from a scenario's ``learning.techniques``; a scenario may also
+    write one inline.
+    """
+
+    id: str = Field(pattern=_SLUG, description="Lower-case id scenarios use to name this note.")
+    technique: str = Field(min_length=1, description="The technique's name, as a heading.")
+    summary: str = Field(min_length=1, description="What it is and why it helps: 2-4 sentences.")
+    steps: list[str] = Field(
+        min_length=1, description="How to do it, one step per item, in the order to try them."
+    )
+    example: str | None = Field(
+        default=None, description="A short worked example: a line or two someone could say."
+    )
+    pitfalls: list[str] = Field(
+        default_factory=list, description="Common ways it goes wrong, to notice in the debrief."
+    )
+    further_reading: list[str] = Field(
+        default_factory=list,
+        description="Sources, as citations (author, title, year); where the technique comes from.",
+    )
+
+
 class LearningNotes(_Strict):
+    """What the user can learn from the scene: the technique notes and two short notes."""
+
+    techniques: list[str | TechniqueNote] = Field(
+        default_factory=list,
+        description="The techniques this scene practises: ids of notes in learning/ (shared "
+        "by scenes), or a note written inline. Shown before the scene and linked from the "
+        "debrief.",
+    )
     before: str | None = Field(default=None, description="Shown before the scene starts.")
     after: str | None = Field(default=None, description="Shown with the debrief.")
+
+    @property
+    def notes(self) -> list[TechniqueNote]:
+        """The technique notes, once the loader has resolved the ids."""
+        return [note for note in self.techniques if isinstance(note, TechniqueNote)]
+
+
+class CoachSettings(_Strict):
+    """The coach beside the scene: hints on request, and optional tips after a setback."""
+
+    tips_after_wrong_turn: bool = Field(
+        default=False,
+        description="After a turn that moved the character's state the wrong way (against "
+        "the variables' 'desired' direction or away from a goal's met_when), show a short "
+        "coaching tip outside the scene. The character never sees it.",
+    )
+    setback: float = Field(
+        default=0.5,
+        gt=0,
+        description="How far a turn must move the state the wrong way (the sum over the "
+        "variables, in their desired directions) before a tip is shown.",
+    )
 
 
 class Scenario(_Strict):
@@ -284,6 +342,7 @@ class Scenario(_Strict):
     imported: Imported | None = Field(
         default=None, description="Set by `rehearse import`: the original file and what it kept."
     )
+    coach: CoachSettings = Field(default_factory=CoachSettings)
 
     def persona(self, persona_id: str | None = None) -> Persona:
         """The resolved persona of a cast member (the first one by default)."""
@@ -446,7 +505,11 @@ def cross_check(scenario: Scenario) -> list[tuple[Path_, str]]:
     return problems
 
 
-SCHEMA_FILES = {"scenarios/schema.json": Scenario, "personas/schema.json": Persona}
+SCHEMA_FILES = {
+    "scenarios/schema.json": Scenario,
+    "personas/schema.json": Persona,
+    "learning/schema.json": TechniqueNote,
+}
 
 
 def json_schema(model: type[BaseModel]) -> str:

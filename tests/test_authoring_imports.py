@@ -152,6 +152,16 @@ def test_png_cards_made_by_another_writer(ws: Workspace, fixture: str, name: str
     assert Catalog.load().problems == []
 
 
+def test_a_v1_card_without_spec_is_read(tmp_path: Path, ws: Workspace) -> None:
+    v2 = json.loads((IMPORTS / "card_v2.json").read_text())["data"]
+    v1 = {k: v2[k] for k in ("name", "description", "personality", "scenario", "first_mes")}
+    path = tmp_path / "old.json"
+    path.write_text(json.dumps(v1))
+    plan, saved = import_file(path, ws)
+    assert plan.format == "chara_card_v1"
+    assert load_yaml(saved["persona"].path)["voice"].startswith("Brisk")
+
+
 def test_ccv3_wins_over_chara_in_one_png() -> None:
     v2 = json.loads((IMPORTS / "card_v2.json").read_text())
     v3 = json.loads((IMPORTS / "card_v3.json").read_text())

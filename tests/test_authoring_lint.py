@@ -188,3 +188,13 @@ def test_the_bundled_scenarios_are_lint_clean(rehearse_home: Path) -> None:
         bundled_dir("personas").glob("*.yaml")
     )
     assert [str(i) for f in files for i in lint_file(f, personas)] == []
+
+
+def test_group_scenes_use_each_characters_own_ranges(rehearse_home: Path) -> None:
+    source = (bundled_dir("scenarios") / "parents-at-dinner.yaml").read_text(encoding="utf-8")
+    personas = Workspace().personas()
+    assert lint_text(source, "dinner.yaml", personas) == []
+    text = source.replace("when: tom-father.trust >= 7", "when: tom-father.trust >= 70", 1)
+    issues = lint_text(text, "dinner.yaml", personas)
+    assert rules(issues) == ["never-true"] and issues[0].field.startswith("reveals[")
+    assert "tom-father.trust 0..10" in issues[0].message

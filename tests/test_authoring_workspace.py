@@ -121,6 +121,16 @@ def test_a_scenario_may_use_a_persona_saved_before_it(ws: Workspace) -> None:
     assert ws.free_id("persona", "hannah-two") == "hannah-two-2"
 
 
+def test_personas_are_read_again_when_a_file_changes(ws: Workspace) -> None:
+    scene = my_copy().replace("hannah-client", "hannah-three")
+    assert not ws.check(scene, "scenario").ok  # no such persona yet (and now cached)
+    persona = (bundled_dir("personas") / "hannah-client.yaml").read_text(encoding="utf-8")
+    ws.save(persona.replace("id: hannah-client", "id: hannah-three"))
+    assert ws.check(scene, "scenario").ok
+    ws.remove("persona", "hannah-three")
+    assert not ws.check(scene, "scenario").ok
+
+
 def test_remove_keeps_the_text_in_the_history(ws: Workspace) -> None:
     ws.save(my_copy())
     kept = ws.remove("scenario", "my-cbt")

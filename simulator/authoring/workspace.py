@@ -21,7 +21,7 @@ import calendar
 import os
 import re
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -165,6 +165,7 @@ class Workspace:
         self._bundled = dict(bundled) if bundled is not None else {}
         for kind in KINDS:
             self._bundled.setdefault(kind, bundled_dir(_FOLDER[kind]))
+        self._cache: dict[str, tuple[tuple[Any, ...], dict[str, Any]]] = {}
 
     # --- folders ---------------------------------------------------------------------
 
@@ -216,32 +217,35 @@ class Workspace:
 
     def personas(self) -> dict[str, Persona]:
         """Every persona a scenario may name: bundled first, then the user's own."""
-        found: dict[str, Persona] = {}
-        for folder in (self.bundled_folder("persona"), self.folder("persona")):
-            if not folder.is_dir():
-                continue
-            for path in sorted(folder.glob("*.y*ml")):
-                try:
-                    persona = load_persona(path)
-                except ScenarioFileError:
-                    continue  # `rehearse validate` reports it; a draft should not fail for it
-                found.setdefault(persona.id, persona)
-        return found
+        folders = (self.bundled_folder("persona"), self.folder("persona"))
+        return self._load_all("personas", folders, load_persona)
 
     def notes(self) -> dict[str, TechniqueNote]:
         """Technique notes a scenario's ``learning.techniques`` may name (as the catalog
         finds them: ``learning/`` beside the bundled scenarios, then the user's own)."""
-        found: dict[str, TechniqueNote] = {}
-        for folder in (self.bundled_folder("scenario").parent / "learning", self.root / "learning"):
-            if not folder.is_dir():
-                continue
-            for path in sorted(folder.glob("*.y*ml")):
-                try:
-                    note = load_note(path)
-                except ScenarioFileError:
-                    continue  # `rehearse validate` reports it
-                found.setdefault(note.id, note)
-        return found
+        folders = (self.bundled_folder("scenario").parent / "learning", self.root / "learning")
+        return self._load_all("notes", folders, load_note)
+
+    def _load_all(
+        self, key: str, folders: tuple[Path, ...], load: Callable[[Path], Any]
+    ) -> dict[str, Any]:
+        # An editor checks on every pause in typing: parsing forty files each time took
+        # a quarter of a second, so the result is kept until a file changes (a stat of
+        # each file is a fraction of a millisecond).
+        paths = [p for folder in folders if folder.is_dir() for p in sorted(folder.glob("*.y*ml"))]
+        signature = tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in paths)
+        cached = self._cache.get(key)
+        if cached is not None and cached[0] == signature:
+            return dict(cached[1])
+        found: dict[str, Any] = {}
+        for path in paths:
+            try:
+                item = load(path)
+            except ScenarioFileError:
+                continue  # `rehearse validate` reports it; a draft should not fail for it
+            found.setdefault(item.id, item)
+        self._cache[key] = (signature, found)
+        return dict(found)
 
     def source_text(self, kind: Kind, item_id: str) -> str:
         """The YAML text of a user or bundled file, e.g. to duplicate it."""
@@ -280,18 +284,22 @@ class Workspace:
         if size > MAX_FILE_BYTES:
             message = f"the text is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}"
             return Checked(kind or "scenario", issues=[Issue(file, None, None, message)])
-        try:
-            data = parse_yaml(text, file).data
-        except ScenarioFileError as exc:
-            return Checked(kind or "scenario", issues=from_problems(exc.problems))
-        kind = kind or detect_kind(data)
-        checked = Checked(kind, item_id=data.get("id") if isinstance(data.get("id"), str) else None)
+        if kind is None:
+            # Parsing is most of the cost of a check (pure-Python YAML, for the line
+            # numbers); an editor that knows the kind saves this second parse.
+            try:
+                kind = detect_kind(parse_yaml(text, file).data)
+            except ScenarioFileError as exc:
+                return Checked("scenario", issues=from_problems(exc.problems))
+        checked = Checked(kind, item_id=_declared_id_in(text))
         try:
             if kind == "persona":
                 checked.persona = persona_from_text(text, file)
+                checked.item_id = checked.persona.id
             else:
                 known = {**self.personas(), **(personas or {})}
                 checked.scenario = scenario_from_text(text, file, known, self.notes())
+                checked.item_id = checked.scenario.id
         except ScenarioFileError as exc:
             checked.issues = from_problems(exc.problems)
         if saving and checked.item_id and checked.item_id in self.ids(kind, "bundled"):
@@ -433,9 +441,13 @@ def _check_item_id(item_id: str) -> None:
 
 def _declared_id(path: Path) -> str | None:
     try:
-        text = path.read_text(encoding="utf-8")
+        return _declared_id_in(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError):
         return None
+
+
+def _declared_id_in(text: str) -> str | None:
+    """The top-level ``id:`` of YAML text, read without parsing (the text may not parse)."""
     match = re.search(r"^id:\s*['\"]?([a-z0-9][a-z0-9-]*)['\"]?\s*(?:#.*)?$", text, re.MULTILINE)
     return match.group(1) if match else None
 
