@@ -37,13 +37,27 @@ def test_check_reports_line_field_and_suggestion_apart(ws: Workspace) -> None:
     assert text.splitlines()[typo.line - 1].strip() == "strat: 4"
 
 
-def test_check_resolves_technique_notes_like_the_catalog(ws: Workspace) -> None:
-    text = my_copy()
-    assert "techniques: [guided-discovery]" in text
+NOTE = """\
+id: my-technique
+technique: My technique
+summary: What it is and why it helps.
+steps:
+  - Do the first thing.
+"""
+
+
+def test_check_resolves_technique_notes_like_the_catalog(
+    ws: Workspace, rehearse_home: Path
+) -> None:
+    (rehearse_home / "learning").mkdir()
+    (rehearse_home / "learning" / "my-technique.yaml").write_text(NOTE, encoding="utf-8")
+    lines = [line for line in my_copy().splitlines() if not line.startswith("  techniques:")]
+    text = "\n".join(lines).replace("\nlearning:\n", "\nlearning:\n  techniques: [my-technique]\n")
+    assert "techniques: [my-technique]" in text
     assert ws.check(text).ok
-    checked = ws.check(text.replace("[guided-discovery]", "[guided-discovry]"))
+    checked = ws.check(text.replace("[my-technique]", "[my-tecnique]"))
     assert [i.field for i in checked.issues] == ["learning.techniques[0]"]
-    assert checked.issues[0].suggestion == "did you mean 'guided-discovery'?"
+    assert checked.issues[0].suggestion == "did you mean 'my-technique'?"
 
 
 def test_check_reports_bad_yaml_with_its_line(ws: Workspace) -> None:
