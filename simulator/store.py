@@ -46,7 +46,7 @@ from simulator.errors import RehearseError, UnknownSession
 from simulator.graph import builder
 from simulator.paths import private_file
 
-__all__ = ["Deleted", "SessionInfo", "SessionStore", "open_store", "retention_days"]
+__all__ = ["Comment", "Deleted", "SessionInfo", "SessionStore", "open_store", "retention_days"]
 
 _DAY = 24 * 60 * 60
 
@@ -65,6 +65,22 @@ CREATE TABLE IF NOT EXISTS rehearse_sessions (
 )
 """
 
+# A reviewer's (or the owner's) comments on turns of a session. CREATE IF NOT EXISTS is
+# the whole migration: a store written by an older version gains the table as it opens.
+_COMMENTS = """
+CREATE TABLE IF NOT EXISTS rehearse_comments (
+    id TEXT PRIMARY KEY,
+    session_id TEXT NOT NULL,
+    turn INTEGER NOT NULL,
+    author TEXT NOT NULL,
+    text TEXT NOT NULL,
+    created DOUBLE PRECISION NOT NULL
+)
+"""
+_COMMENTS_INDEX = (
+    "CREATE INDEX IF NOT EXISTS rehearse_comments_session ON rehearse_comments (session_id)"
+)
+
 
 @dataclass(frozen=True)
 class SessionInfo:
@@ -78,6 +94,21 @@ class SessionInfo:
     turns: int
     created: float
     updated: float
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Comment:
+    """A comment on one turn of a session (turn 0: the scene's opening lines)."""
+
+    id: str
+    session_id: str
+    turn: int
+    author: str
+    text: str
+    created: float
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -133,6 +164,8 @@ class SessionStore:
         else:
             self._open_sqlite(Path(path))
         self._execute(_SCHEMA)
+        self._execute(_COMMENTS)
+        self._execute(_COMMENTS_INDEX)
         self.graph: CompiledStateGraph = builder.compile(checkpointer=self.checkpointer)
         days = retention_days()
         self.expired: list[str] = self.purge_older_than(days).ids if days else []
@@ -236,6 +269,28 @@ class SessionStore:
         rows = self._execute(query + " ORDER BY updated DESC", args)
         return [SessionInfo(*row) for row in rows]
 
+    # --- comments -----------------------------------------------------------------------
+
+    def add_comment(self, session_id: str, turn: int, author: str, text: str) -> Comment:
+        """Store a comment on ``turn`` of a session (which must exist)."""
+        self.get(session_id)
+        comment = Comment(uuid.uuid4().hex[:12], session_id, turn, author, text, time.time())
+        self._execute(
+            "INSERT INTO rehearse_comments (id, session_id, turn, author, text, created)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (comment.id, session_id, turn, author, text, comment.created),
+        )
+        return comment
+
+    def comments(self, session_id: str) -> list[Comment]:
+        """A session's comments, by turn and then in the order they were written."""
+        rows = self._execute(
+            "SELECT id, session_id, turn, author, text, created FROM rehearse_comments"
+            " WHERE session_id = ? ORDER BY turn, created",
+            (session_id,),
+        )
+        return [Comment(*row) for row in rows]
+
     # --- deleting -----------------------------------------------------------------------
 
     def delete(self, session_id: str, owner: str | None = None) -> Deleted:
@@ -279,6 +334,9 @@ class SessionStore:
             # All of a thread's rows in every table the checkpointer has (`checkpoints`:
             # every step of every branch; `writes`: pending writes), in any namespace.
             self.checkpointer.delete_thread(thread_id)
+        gone = [(i,) for i in dict.fromkeys([*session_ids, *other_threads])]
+        if gone:  # the comments quote the session: they go with it
+            self._execute("DELETE FROM rehearse_comments WHERE session_id = ?", gone, many=True)
         if session_ids:
             self._execute(
                 "DELETE FROM rehearse_sessions WHERE id = ?",
@@ -293,7 +351,7 @@ class SessionStore:
             with self.checkpointer.lock, self._lock:
                 self._conn.execute(
                     "VACUUM FULL checkpoints, checkpoint_blobs, checkpoint_writes, "
-                    "rehearse_sessions"
+                    "rehearse_sessions, rehearse_comments"
                 )
             return True
         # The checkpointer's lock too: VACUUM fails while any statement on this

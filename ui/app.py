@@ -33,9 +33,11 @@ from gradio.utils import get_upload_folder
 from langchain_core.language_models import BaseChatModel
 
 from simulator.catalog import Catalog
+from simulator.review import Reviewers
 from simulator.store import SessionStore
 from ui import render
 from ui.handlers import DebriefView, Practice, Removal, Studio
+from ui.review import ReviewDesk, review_tab
 from ui.support import footnote, support_html
 
 __all__ = ["CSS", "THEME", "StudioBlocks", "create_app", "download_folder"]
@@ -142,8 +144,13 @@ def create_app(
     model_name: str = "",
     assessor: Literal["model", "rules"] = "model",
     concurrency: int = 8,
+    reviewers: Reviewers | None = None,
 ) -> StudioBlocks:
-    """The studio for one store, one model and one catalog."""
+    """The studio for one store, one model and one catalog.
+
+    ``reviewers`` (``--reviewers``): who may read and comment on whose sessions in the
+    Review tab; without it everyone reviews only their own.
+    """
     studio = Studio(
         store,
         model,
@@ -335,6 +342,8 @@ def create_app(
                 confirm_forget, forget_question, forget_yes, forget_no = _confirmation(
                     "forget", "Yes, delete all my sessions", "Keep them"
                 )
+
+            review_tab(ReviewDesk(studio, reviewers))  # ui/review.py: read, comment, export
 
         gr.Markdown(footnote(), elem_classes="footnote")
 
