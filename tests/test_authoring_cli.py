@@ -56,6 +56,28 @@ def test_import_refuses_a_clash_without_a_terminal_and_renames_when_asked(
     assert Catalog.load().get("ask-for-a-raise-2").title
 
 
+@pytest.mark.parametrize(("answer", "code"), [("r", 0), ("", 1)])
+def test_import_asks_on_a_terminal_what_to_do_with_a_clash(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    answer: str,
+    code: int,
+) -> None:
+    bundle = tmp_path / "b.yaml"
+    run(capsys, "export-scenario", "ask-for-a-raise", "-o", str(bundle))
+    edited = bundle.read_text().replace("id: ask-for-a-raise", "id: ask-for-a-raise  # mine", 1)
+    bundle.write_text(edited, encoding="utf-8")
+    monkeypatch.setattr("sys.stdin.isatty", lambda: True)
+    monkeypatch.setattr("builtins.input", lambda prompt="": answer)
+    got, out, err = run(capsys, "import", str(bundle))
+    assert got == code and "is bundled with Rehearse" in err
+    if code == 0:
+        assert "Saved scenario ask-for-a-raise-2" in out
+    else:
+        assert "Nothing imported." in out
+
+
 def test_import_dry_run_writes_nothing(
     capsys: pytest.CaptureFixture[str], rehearse_home: Path
 ) -> None:

@@ -226,6 +226,23 @@ def test_malformed_json_card_names_the_line(tmp_path: Path, ws: Workspace) -> No
     assert caught.value.problems[0].line == 4
 
 
+def test_a_card_too_large_to_keep_whole_drops_the_kept_extras_first(
+    tmp_path: Path, ws: Workspace
+) -> None:
+    card = json.loads((IMPORTS / "card_v2.json").read_text())
+    card["data"]["extensions"]["huge_tool_state"] = ["x" * 1000] * 400  # 400 KB
+    card["data"]["tags"] = [str(i) for i in range(30_000)]  # more nodes than a file may hold
+    path = tmp_path / "big.json"
+    path.write_text(json.dumps(card))
+    plan, saved = import_file(path, ws)
+    persona = load_yaml(saved["persona"].path)
+    assert "extensions" not in persona["imported"]["unmapped"]
+    assert persona["imported"]["unmapped"]["system_prompt"]  # smaller extras stay
+    assert "tags" not in persona["imported"]["unmapped"]
+    assert any(n.startswith("extensions: not kept") for n in plan.notes)
+    assert any(n.startswith("tags: not kept") for n in plan.notes)
+
+
 def test_a_lorebook_entry_without_content_is_refused(tmp_path: Path, ws: Workspace) -> None:
     card = json.loads((IMPORTS / "card_v2.json").read_text())
     card["data"]["character_book"]["entries"][1] = "just a string"

@@ -26,7 +26,7 @@ from simulator.authoring.bundle import is_bundle, read_bundle
 from simulator.authoring.workspace import Kind, Saved, Workspace, detect_kind, slug
 from simulator.authoring.yamltext import dump
 from simulator.errors import Problem, RehearseError, ScenarioFileError
-from simulator.loader import MAX_FILE_BYTES, parse_yaml
+from simulator.loader import MAX_FILE_BYTES, MAX_NODES, parse_yaml
 from simulator.schema import CATEGORIES, Persona
 
 __all__ = ["ImportClash", "Item", "Plan", "apply_plan", "plan_import"]
@@ -265,6 +265,37 @@ def _settle_ids(plan: Plan, workspace: Workspace, on_clash: OnClash) -> None:
     plan.items = keep
 
 
+def _fit(plan: Plan) -> None:
+    """Drop the largest kept-verbatim fields of a generated file until it fits the limit.
+
+    A card's lorebook or embedded extensions can be larger than a scenario file may be;
+    the character never uses them, so they give way rather than the whole import.
+    """
+    for item in plan.items:
+        if not item.generated:
+            continue
+        unmapped = (item.data.get("imported") or {}).get("unmapped") or {}
+        while unmapped and (
+            len(item.yaml(_comment(plan)).encode("utf-8")) > MAX_FILE_BYTES
+            or _nodes(item.data) > MAX_NODES // 2
+        ):
+            largest = max(unmapped, key=lambda key: len(json.dumps(unmapped[key], default=str)))
+            del unmapped[largest]
+            plan.notes.append(
+                f"{largest}: not kept; with it the {item.kind} file would pass the size "
+                f"limits of a scenario file (the original file still has it)"
+            )
+
+
+def _nodes(value: Any) -> int:
+    """How many YAML nodes ``value`` becomes (the loader caps them, against alias bombs)."""
+    if isinstance(value, dict):
+        return 1 + sum(1 + _nodes(v) for v in value.values())
+    if isinstance(value, list):
+        return 1 + sum(_nodes(v) for v in value)
+    return 1
+
+
 def _comment(plan: Plan) -> str:
     return (
         f"Imported from {Path(plan.source).name} ({plan.format}) by `rehearse import`.\n"
@@ -277,6 +308,7 @@ def apply_plan(plan: Plan, workspace: Workspace, on_clash: OnClash = "refuse") -
 
     Raises :class:`ScenarioFileError` or :class:`ImportClash` with nothing written.
     """
+    _fit(plan)
     _settle_ids(plan, workspace, on_clash)
     texts = {id(item): item.yaml(_comment(plan)) for item in plan.items}
     problems: list[Problem] = []
