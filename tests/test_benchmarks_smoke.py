@@ -34,3 +34,13 @@ def test_safety_benchmark_runs() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert "utterances/s" in done.stdout
+
+
+def test_memory_benchmark_runs() -> None:
+    from benchmarks import bench_memory
+
+    result = bench_memory.run(sessions=6)
+    assert result["sessions"] == 7 and result["stored_sessions"] == 7
+    assert result["live_rehearsals"] == 0
+    assert result["heap_bytes_per_session_first"] > 0
+    assert "idle sessions" in bench_memory.summary(result)
