@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from simulator.authoring.commands import add_parsers as add_authoring_parsers
 from simulator.catalog import Catalog
 from simulator.errors import Problem, RehearseError, ScenarioFileError
-from simulator.loader import load_persona, load_scenario
+from simulator.loader import load_note, load_persona, load_scenario
 
 # LangGraph, LangChain and the OpenAI client take seconds to import on a small machine;
 # the commands that need them import them, so `list`, `validate` and `safety-check`
@@ -96,26 +96,31 @@ def cmd_validate(args: argparse.Namespace) -> int:
     if not args.paths:
         catalog = Catalog.load()
         problems = catalog.problems
-        count = len(catalog.entries) + len(catalog.personas)
+        count = len(catalog.entries) + len(catalog.personas) + len(catalog.notes)
     else:
         catalog = Catalog.load()
         personas = dict(catalog.personas)
+        notes = dict(catalog.notes)
         problems = []
         files = [
             p
             for path in args.paths
             for p in (sorted(Path(path).glob("*.y*ml")) if Path(path).is_dir() else [Path(path)])
         ]
-        # Personas first, so a scenario can use a persona validated in the same call.
-        files.sort(key=lambda p: "personas" not in p.parts)
+        # Personas and learning notes first, so a scenario can use one validated in the
+        # same call.
+        files.sort(key=lambda p: "personas" not in p.parts and "learning" not in p.parts)
         for path in files:
             count += 1
             try:
                 if "personas" in path.parts:
                     persona = load_persona(path)
                     personas[persona.id] = persona
+                elif "learning" in path.parts:
+                    note = load_note(path)
+                    notes[note.id] = note
                 else:
-                    load_scenario(path, personas)
+                    load_scenario(path, personas, notes)
             except ScenarioFileError as exc:
                 problems.extend(exc.problems)
     for problem in problems:
@@ -162,38 +167,14 @@ def cmd_resume(args: argparse.Namespace) -> int:
 
 
 def cmd_sessions(args: argparse.Namespace) -> int:
-    store = _store()
-    sessions = store.list()
-    if args.scenario:
-        sessions = [s for s in sessions if s.scenario_id == args.scenario]
-    if args.by_scenario:  # grouped by scenario, newest first within each
-        sessions.sort(key=lambda s: s.scenario_id)
+    sessions = _store().list()
     if args.json:
         print(json.dumps([s.as_dict() for s in sessions], indent=2))
         return 0
     if not sessions:
         print("No sessions yet. Start one with: rehearse play SCENARIO_ID")
     for s in sessions:
-        day = time.strftime("%Y-%m-%d %H:%M", time.localtime(s.created))
-        notes = len(store.comments(s.id))
-        print(
-            f"{s.id}  {day}  {s.status:<8} {s.turns:>3} turns  {s.scenario_id:<28} {s.title}"
-            + (f"  ({notes} comment{'s' if notes != 1 else ''})" if notes else "")
-        )
-    return 0
-
-
-def cmd_comment(args: argparse.Namespace) -> int:
-    import getpass
-
-    from simulator.review import add_comment, reviewed
-
-    store = _store()
-    session = reviewed(store, Catalog.load(), store.get(args.session))
-    author = args.author or getpass.getuser()
-    comment = add_comment(store, session, args.turn, author, args.text)
-    print(f"Comment {comment.id} added to turn {comment.turn} of session {comment.session_id}.")
-    store.close()
+        print(f"{s.id}  {s.status:<8} {s.turns:>3} turns  {s.scenario_id:<28} {s.title}")
     return 0
 
 
@@ -210,8 +191,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     scenario = Catalog.load().get(info.scenario_id)
     rehearsal = Rehearsal(store, info.id, scenario)  # read-only: no model needed
     render = export_json if args.format == "json" else export_markdown
-    comments = store.comments(info.id) or None  # without any, the export is as it was
-    text = render(info.as_dict(), rehearsal.lines(), rehearsal.debrief(), comments=comments)
+    text = render(info.as_dict(), rehearsal.lines(), rehearsal.debrief())
     if args.output:
         Path(args.output).write_text(text, encoding="utf-8")
         print(f"Wrote {args.output}")
@@ -332,6 +312,57 @@ def cmd_safety_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_learn(args: argparse.Namespace) -> int:
+    from simulator.learning import note_text
+
+    catalog = Catalog.load()
+    if args.note:
+        note = catalog.notes.get(args.note)
+        if note is None:
+            scenario = next((s for s in catalog.scenarios if s.id == args.note), None)
+            if scenario is None:
+                known = ", ".join(sorted(catalog.notes)) or "none"
+                raise RehearseError(f"No learning note or scenario {args.note!r}. Notes: {known}.")
+            notes = scenario.learning.notes
+        else:
+            notes = [note]
+        if args.json:
+            print(json.dumps([n.model_dump() for n in notes], indent=2, ensure_ascii=False))
+        else:
+            print("\n\n".join(note_text(n) for n in notes) or "This scene has no notes.")
+        return 0
+    users = {
+        note_id: [s.id for s in catalog.scenarios if note_id in {n.id for n in s.learning.notes}]
+        for note_id in catalog.notes
+    }
+    if args.json:
+        rows = [
+            {"id": n.id, "technique": n.technique, "summary": n.summary, "scenarios": users[n.id]}
+            for n in catalog.notes.values()
+        ]
+        print(json.dumps(rows, indent=2, ensure_ascii=False))
+        return 0
+    for note in catalog.notes.values():
+        print(f"{note.id:<24} {note.technique}  ({', '.join(users[note.id]) or 'no scene yet'})")
+    print("\n`rehearse learn NOTE_ID` (or a scenario id) shows the notes in full.")
+    return 0
+
+
+def cmd_progress(args: argparse.Namespace) -> int:
+    from simulator.progress import progress_report, progress_text
+
+    store = _store()
+    if args.scenario and not any(s.scenario_id == args.scenario for s in store.list()):
+        Catalog.load().get(args.scenario)  # an unknown id says so, with the nearest one
+    report = progress_report(store, scenario_id=args.scenario)
+    store.close()
+    if args.json:
+        print(json.dumps(report, indent=2, ensure_ascii=False))
+    else:
+        print(progress_text(report))
+    return 0
+
+
 def cmd_eval_coder(args: argparse.Namespace) -> int:
     # Imported here: the coder loads numpy and its weights, which no other command needs.
     from simulator.coder import evaluate_file, format_report
@@ -372,13 +403,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
         raise RehearseError("--concurrency must be at least 1.")
     config = settings(args.model, args.assessor)
     auth = read_auth(args.auth) if args.auth else None
-    reviewers = None
-    if args.reviewers:
-        from simulator.review import read_reviewers
-
-        if auth is None:
-            raise RehearseError("--reviewers needs --auth: a reviewer is a signed-in user.")
-        reviewers = read_reviewers(args.reviewers, users=[user for user, _ in auth])
     if auth is None and args.host not in ("127.0.0.1", "localhost", "::1"):
         print(
             f"rehearse: serving on {args.host} without --auth: anyone who can reach this "
@@ -396,7 +420,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
             model_name=config.name,
             assessor=config.assessor,
             concurrency=args.concurrency,
-            reviewers=reviewers,
         )
         users = f", {len(auth)} user(s)" if auth else ""
         print(
@@ -458,20 +481,9 @@ def _parser() -> argparse.ArgumentParser:
     model_options(p)
     p.set_defaults(func=cmd_play)
 
-    p = sub.add_parser("sessions", help="list your sessions (newest first), with their dates")
+    p = sub.add_parser("sessions", help="list your sessions")
     p.add_argument("--json", action="store_true")
-    p.add_argument("--scenario", metavar="SCENARIO_ID", help="only this scenario's sessions")
-    p.add_argument(
-        "--by-scenario", action="store_true", help="group by scenario (newest first in each)"
-    )
     p.set_defaults(func=cmd_sessions)
-
-    p = sub.add_parser("comment", help="comment on one turn of a session (a reviewer's note)")
-    p.add_argument("session", metavar="SESSION_ID")
-    p.add_argument("turn", metavar="TURN", help="the turn number (0: the opening lines)")
-    p.add_argument("text", metavar="TEXT")
-    p.add_argument("--author", help="who is commenting (default: your login name)")
-    p.set_defaults(func=cmd_comment)
 
     p = sub.add_parser("resume", help="continue a session")
     p.add_argument("session", metavar="SESSION_ID")
@@ -534,6 +546,27 @@ def _parser() -> argparse.ArgumentParser:
     # The authors' commands: import, new, lint, export-scenario.
     add_authoring_parsers(sub)
 
+    p = sub.add_parser(
+        "learn",
+        help="the technique notes (DESC, OARS, the Self stance...) the scenarios link to",
+        description="Lists the learning notes; with an id (a note's, or a scenario's), prints "
+        "the notes in full.",
+    )
+    p.add_argument("note", metavar="NOTE_ID", nargs="?")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=cmd_learn)
+
+    p = sub.add_parser(
+        "progress",
+        help="how your numbers changed across finished sessions (per scenario)",
+        description="One row per finished session, oldest first: percent open questions, "
+        "reflections per question, percent complex reflections, goals met, the other side's "
+        "change-talk share and your turns; then the change from the first to the latest.",
+    )
+    p.add_argument("scenario", metavar="SCENARIO", nargs="?", help="only this scenario")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=cmd_progress)
+
     p = sub.add_parser("serve", help="the web practice studio, in your browser")
     p.add_argument(
         "--host",
@@ -553,12 +586,6 @@ def _parser() -> argparse.ArgumentParser:
         default=8,
         metavar="N",
         help="model calls served at once, across all users (default: 8)",
-    )
-    p.add_argument(
-        "--reviewers",
-        metavar="FILE",
-        help="with --auth: lines of `reviewer: user, user`; a reviewer reads and comments "
-        "on the sessions of the users assigned to them",
     )
     model_options(p)
     p.set_defaults(func=cmd_serve)

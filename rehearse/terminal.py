@@ -1,7 +1,7 @@
 """Practising in the terminal: the scene streams in, the user types, the debrief follows.
 
 Works interactively and with piped input (one user turn per line), so sessions can be
-scripted. Commands: /end, /hint, /rewind N, /retry, /quit; in a scene with several
+scripted. Commands: /end, /hint, /learn, /rewind N, /retry, /quit; in a scene with several
 characters also ``@Name`` (or ``@all``) at the start of a line, /step-back Name and
 /invite Name. Every line shows its speaker's name.
 """
@@ -14,6 +14,7 @@ from typing import IO, Any
 
 from simulator.director import addressing
 from simulator.errors import ModelUnavailable, RehearseError
+from simulator.learning import note_text, notes_brief
 from simulator.report import debrief_text
 from simulator.schema import Scenario
 from simulator.session import Rehearsal
@@ -21,7 +22,8 @@ from simulator.session import Rehearsal
 __all__ = ["play"]
 
 HELP = (
-    "Commands: /end finish and debrief, /hint a coaching hint, /rewind N redo your turn N, "
+    "Commands: /end finish and debrief, /hint a coaching hint, /learn the technique notes, "
+    "/rewind N redo your turn N, "
     "/retry ask the model again, /quit leave (the session stays resumable)."
 )
 GROUP_HELP = (
@@ -61,6 +63,10 @@ class Terminal:
                         f"\n\n{event['text']}\n\n[Write 'I am safe' to carry on "
                         "practising, or /end to finish here.]"
                     )
+                    streaming = None
+                elif event["type"] == "coach":
+                    # Outside the scene, marked so it is never read as anyone's line.
+                    self.write(f"\n[Coach: {event['text']}]")
                     streaming = None
                 elif event["type"] == "presence":
                     if streaming is not None:
@@ -129,6 +135,8 @@ class Terminal:
                     self.write("[The practice is paused. Write 'I am safe' to carry on, or /end.]")
                 elif command == "/hint":
                     self.write(f"[Hint: {self.rehearsal.hint()}]")
+                elif command == "/learn":
+                    self.learn()
                 elif command == "/help":
                     self.write(help_text(self.rehearsal.scenario))
                 elif command == "/rewind":
@@ -151,6 +159,14 @@ class Terminal:
                     self.show(self.rehearsal.say(line))
             except RehearseError as exc:
                 self.write(f"[{exc}]")
+
+    def learn(self) -> None:
+        """The scene's technique notes in full (outside the scene; nothing is sent)."""
+        notes = self.rehearsal.scenario.learning.notes
+        if not notes:
+            self.write("[This scene has no technique notes.]")
+            return
+        self.write("\n" + "\n\n".join(note_text(note) for note in notes))
 
     def _a_name(self) -> str:
         return self.rehearsal.scenario.persona().name.removeprefix("The ")
@@ -195,6 +211,9 @@ def introduce(scenario: Scenario, difficulty: str, out: IO[str]) -> None:
             persona = scenario.persona(member.persona_id)
             waiting = "" if member.present else " (not here yet: /invite to bring them in)"
             text.append(f"  - {persona.name}: {' '.join(persona.who.split())}{waiting}")
+    if scenario.learning.notes:
+        text += ["", "The technique (/learn shows the full notes):"]
+        text += notes_brief(scenario.learning.notes)
     if scenario.learning.before:
         text += ["", f"Before you start: {scenario.learning.before}"]
     text += ["", "This is practice with a simulated character, not therapy.", help_text(scenario)]

@@ -2,6 +2,9 @@
 
 A broken file never hides the others: it is kept as a list of problems, reported by
 ``rehearse validate`` and when someone asks for that scenario, while the rest load.
+
+Technique notes (``learning/``, beside ``scenarios/`` and ``personas/``) load first, so
+scenarios can name them by id.
 """
 
 from __future__ import annotations
@@ -12,9 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from simulator.errors import Problem, ScenarioFileError, UnknownScenario
-from simulator.loader import load_persona, load_scenario
+from simulator.loader import load_note, load_persona, load_scenario
 from simulator.paths import bundled_dir, user_dir
-from simulator.schema import Persona, Scenario
+from simulator.schema import Persona, Scenario, TechniqueNote
 
 __all__ = ["Catalog", "Entry"]
 
@@ -42,6 +45,9 @@ class Catalog:
     personas: dict[str, Persona] = field(default_factory=dict)
     entries: list[Entry] = field(default_factory=list)
     persona_problems: list[Problem] = field(default_factory=list)
+    # Technique notes by id, from each origin's learning/ folder (beside its scenarios/).
+    notes: dict[str, TechniqueNote] = field(default_factory=dict)
+    note_problems: list[Problem] = field(default_factory=list)
 
     @classmethod
     def load(cls, folders: Iterable[tuple[str, Path, Path]] | None = None) -> Catalog:
@@ -53,6 +59,18 @@ class Catalog:
             ]
         folders = list(folders)
         catalog = cls()
+        for _origin, scenarios_dir, _personas in folders:
+            for path in _yaml_files(scenarios_dir.parent / "learning"):
+                try:
+                    note = load_note(path)
+                except ScenarioFileError as exc:
+                    catalog.note_problems.extend(exc.problems)
+                    continue
+                if note.id in catalog.notes:
+                    message = f"learning note id {note.id!r} is used twice"
+                    catalog.note_problems.append(Problem(str(path), None, "id", message))
+                    continue
+                catalog.notes[note.id] = note
         for _origin, _scenarios, personas_dir in folders:
             for path in _yaml_files(personas_dir):
                 try:
@@ -71,7 +89,7 @@ class Catalog:
             for path in _yaml_files(scenarios_dir):
                 entry = Entry(path, origin)
                 try:
-                    entry.scenario = load_scenario(path, catalog.personas)
+                    entry.scenario = load_scenario(path, catalog.personas, catalog.notes)
                 except ScenarioFileError as exc:
                     entry.problems = exc.problems
                 if entry.scenario is not None:
@@ -95,7 +113,11 @@ class Catalog:
 
     @property
     def problems(self) -> list[Problem]:
-        return self.persona_problems + [p for e in self.entries for p in e.problems]
+        return (
+            self.note_problems
+            + self.persona_problems
+            + [p for e in self.entries for p in e.problems]
+        )
 
     def get(self, scenario_id: str) -> Scenario:
         for scenario in self.scenarios:

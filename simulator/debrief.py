@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from simulator.coder import code_lines, move_counts, skill_summary
 from simulator.group_debrief import group_debrief
+from simulator.learning import note_dicts
 from simulator.moves import HELPFUL, count_moves
 from simulator.prompts import REWRITE_SYSTEM, REWRITE_USER
 from simulator.schema import Scenario, compiled
@@ -218,6 +219,8 @@ def build_debrief(state: State, ctx: Context) -> dict[str, Any]:
         "try_instead": _try_instead(ctx, lines, _weakest_turn(scenario, trajectory)),
         "next_practice": _next_practice(scenario, state.difficulty, goals, moves),
         "learning_note": scenario.learning.after,
+        # A copy of each technique note, so an export keeps the notes it links to.
+        "techniques": note_dicts(scenario),
         "safety": [dict(event) for event in state.safety],
     }
     if scenario.is_group:

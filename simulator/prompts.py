@@ -75,6 +75,18 @@ HINT_USER = """\
 The conversation so far:
 {transcript}"""
 
+TIP_SYSTEM = """\
+You are a quiet coach beside someone rehearsing a conversation as: {user_role}
+Their goals: {goals}
+Their last line moved the other side away from those goals. In one or two short sentences, \
+say what in the line likely did that and what to try next. Speak to them as "you". Do not \
+write their next line for them."""
+
+TIP_USER = """\
+Their line: {line}
+The reply: {reply}
+What moved: {moved}"""
+
 # Scenes with several characters: appended to the scene part of CHARACTER_SYSTEM. Only
 # public facts about the others go here (name, who they are, this character's relation to
 # them); their fears, notes and reveals stay in their own prompts.

@@ -8,7 +8,10 @@ streaming methods yield events as the graph runs:
 - ``{"type": "safety", "text", "resources", "turn"}``: the crisis screen paused the
   role-play; Rehearse speaks as itself (status ``"paused"`` until the user is safe);
 - ``{"type": "presence", "speaker", "name", "present", "turn"}``: a character stepped
-  back or was invited in (scenes with several characters; not a turn).
+  back or was invited in (scenes with several characters; not a turn);
+- ``{"type": "coach", "text", "turn"}``: after a turn that moved the character's state
+  the wrong way, a coaching tip, when the scenario enables them
+  (``coach.tips_after_wrong_turn``); shown outside the scene, never saved.
 
 After a call, :attr:`Rehearsal.status` says what comes next. A model failure raises
 :class:`~simulator.errors.ModelUnavailable`; the user's line is already saved and
@@ -25,6 +28,7 @@ from langchain_core.messages import AIMessage
 from langgraph.types import Command, StateSnapshot
 
 from simulator.coach import hint as coach_hint
+from simulator.coach import tip as coach_tip
 from simulator.context import Context
 from simulator.errors import RehearseError
 from simulator.schema import Scenario
@@ -188,7 +192,11 @@ class Rehearsal:
         if not text:
             raise RehearseError("Say something first (an empty line is not a turn).")
         self._require("awaiting_user", "paused")
+        # Read only when tips are on: a turn without them costs no extra state read.
+        before = self.state() if self.scenario.coach.tips_after_wrong_turn else None
         yield from self._run(Command(resume={"text": text}))
+        if before is not None:
+            yield from self._tip(before.turn + 1)
 
     def confirm_safe(self) -> Iterator[dict[str, Any]]:
         """The user says they are safe (a button in the UI): the practice continues."""
@@ -249,7 +257,10 @@ class Rehearsal:
     def retry(self) -> Iterator[dict[str, Any]]:
         """Continue a turn that stopped half-way (the model failed); nothing is repeated."""
         self._require("interrupted")
+        state = self.state() if self.scenario.coach.tips_after_wrong_turn else None
         yield from self._run(None)
+        if state is not None:
+            yield from self._tip(state.turn)
 
     def _require(self, *expected: Status) -> None:
         status = self.status
@@ -304,6 +315,24 @@ class Rehearsal:
         return [transcript(State(**s.values).messages, self.scenario) for s in leaves if s.values]
 
     # --- coaching -----------------------------------------------------------------------
+
+    def _tip(self, turn: int) -> Iterator[dict[str, Any]]:
+        """``{"type": "coach", "text", "turn"}`` when ``turn`` just finished as a setback.
+
+        Shown outside the scene; nothing is saved, so the character never sees it.
+        """
+        state = self.state()
+        if (
+            state is None
+            or state.turn != turn
+            or not state.trajectory
+            or state.trajectory[-1]["turn"] != turn
+            or self.status != "awaiting_user"
+        ):
+            return
+        text = coach_tip(self.context, state)
+        if text:
+            yield {"type": "coach", "text": text, "turn": turn}
 
     def hint(self) -> str:
         """One coaching hint for this moment; it is not added to the transcript."""

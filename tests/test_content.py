@@ -11,7 +11,7 @@ from simulator.catalog import Catalog
 from simulator.conditions import parse_condition
 from simulator.loader import load_persona
 from simulator.paths import bundled_dir
-from simulator.schema import SCHEMA_FILES, Persona, Scenario, json_schema
+from simulator.schema import SCHEMA_FILES, Persona, Scenario, TechniqueNote, json_schema
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA_COMMENT = "# yaml-language-server: $schema=./schema.json"
@@ -81,7 +81,7 @@ def test_published_json_schema_is_up_to_date(relative: str, model: type) -> None
 
 
 def test_schema_files_cover_both_models() -> None:
-    assert set(SCHEMA_FILES.values()) == {Scenario, Persona}
+    assert set(SCHEMA_FILES.values()) == {Scenario, Persona, TechniqueNote}
 
 
 def _conditions(scenario: Scenario) -> list[tuple[str, str]]:

@@ -24,7 +24,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("rehearse", "simulator", "ui")
-CONTENT = ("scenarios", "personas")
+CONTENT = ("scenarios", "personas", "learning")
 
 PIP_ENV = {
     "PIP_DISABLE_PIP_VERSION_CHECK": "1",

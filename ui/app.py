@@ -33,11 +33,10 @@ from gradio.utils import get_upload_folder
 from langchain_core.language_models import BaseChatModel
 
 from simulator.catalog import Catalog
-from simulator.review import Reviewers
 from simulator.store import SessionStore
 from ui import render
 from ui.handlers import DebriefView, Practice, Removal, Studio
-from ui.review import ReviewDesk, review_tab
+from ui.progress import progress_tab
 from ui.support import footnote, support_html
 
 __all__ = ["CSS", "THEME", "StudioBlocks", "create_app", "download_folder"]
@@ -83,6 +82,10 @@ footer { display: none !important; }
 .notice { color: #8a3b0b; min-height: 0; }
 .notice p:empty { display: none; }
 .hint { background: #eef6f4; border-radius: 12px; padding: 2px 14px; }
+.coach { background: #f3f0fa; border-left: 4px solid #8a7cc0; border-radius: 12px;
+  padding: 2px 14px; }
+.learn { margin: 8px 0; border: 1px solid #e3dfd6; border-radius: 10px; padding: 4px 12px; }
+.learn summary { cursor: pointer; font-weight: 600; color: #2f6f6a; }
 .side { background: #fbfaf7; border-radius: 14px; padding: 4px 14px; }
 .verdict { font-weight: 600; padding: 1px 8px; border-radius: 999px; font-size: 0.9em; }
 .verdict.met { background: #e3f1ea; color: #23613f; }
@@ -144,13 +147,8 @@ def create_app(
     model_name: str = "",
     assessor: Literal["model", "rules"] = "model",
     concurrency: int = 8,
-    reviewers: Reviewers | None = None,
 ) -> StudioBlocks:
-    """The studio for one store, one model and one catalog.
-
-    ``reviewers`` (``--reviewers``): who may read and comment on whose sessions in the
-    Review tab; without it everyone reviews only their own.
-    """
+    """The studio for one store, one model and one catalog."""
     studio = Studio(
         store,
         model,
@@ -248,6 +246,8 @@ def create_app(
                             )
                             end_btn = gr.Button("End & debrief", size="md", elem_id="end")
                         hint_md = gr.Markdown(elem_classes="hint", elem_id="hint", visible=False)
+                        # The coach's tip after a setback: beside the scene, never in the chat.
+                        coach_md = gr.Markdown(elem_classes="coach", elem_id="coach", visible=False)
                     with gr.Column(scale=2, min_width=280, elem_classes="side"):
                         # Who is in a group scene, each with Step back / Invite.
                         with gr.Column(visible=False, elem_id="cast-panel") as cast_panel:
@@ -343,7 +343,7 @@ def create_app(
                     "forget", "Yes, delete all my sessions", "Keep them"
                 )
 
-            review_tab(ReviewDesk(studio, reviewers))  # ui/review.py: read, comment, export
+            progress_tab(studio)  # ui/progress.py: your numbers across sessions, as a plot
 
         gr.Markdown(footnote(), elem_classes="footnote")
 
@@ -362,6 +362,7 @@ def create_app(
             safe_btn,
             hint_btn,
             hint_md,
+            coach_md,
             practice_empty,
             room,
             cast_ids,
@@ -409,6 +410,7 @@ def create_app(
                 gr.Button(visible=view.status == "paused"),
                 gr.Button(visible=view.status != "paused"),  # no coaching during a pause
                 gr.Markdown(value="", visible=False),
+                gr.Markdown(value=view.coach, visible=bool(view.coach)),
                 gr.Markdown(visible=False),
                 gr.Row(visible=True),
                 *show_cast(view),
@@ -479,6 +481,7 @@ def create_app(
                 gr.Button(visible=False),
                 gr.Button(visible=True),
                 gr.Markdown(value="", visible=False),
+                gr.Markdown(value="", visible=False),  # coach_md
                 gr.Markdown(visible=True),
                 gr.Row(visible=False),
                 [],  # cast_ids

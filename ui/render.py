@@ -18,6 +18,7 @@ import pandas as pd
 from simulator.schema import Persona, Scenario
 from simulator.store import SessionInfo
 from simulator.transcript import USER, Line
+from ui.learning import notes_panel
 from ui.skills import skills_markdown
 
 __all__ = [
@@ -32,6 +33,7 @@ __all__ = [
     "chart_range",
     "chart_steps",
     "chat_messages",
+    "coach_tip",
     "debrief_sections",
     "escape",
     "group_sections",
@@ -114,6 +116,8 @@ def scenario_card(scenario: Scenario) -> str:
     out += [f"- **{escape(g.description)}** {escape(g.success)}" for g in scenario.goals]
     if scenario.learning.before:
         out += ["", "### Before you start", "", escape(scenario.learning.before)]
+    if scenario.learning.notes:
+        out += ["", notes_panel(scenario.learning.notes, "### The technique")]
     return "\n".join(out)
 
 
@@ -200,6 +204,8 @@ def brief_markdown(scenario: Scenario, difficulty: str) -> str:
         "",
         f"<span class='meta'>Difficulty: {difficulty}</span>",
     ]
+    if scenario.learning.notes:
+        out += ["", notes_panel(scenario.learning.notes, "### The technique")]
     return "\n".join(out)
 
 
@@ -214,6 +220,11 @@ def user_message(text: str, scenario: Scenario | None = None) -> dict[str, Any]:
     if scenario is None or not scenario.is_group:
         return {"role": "user", "content": text}
     return {"role": "user", "content": f"**{_who('You', YOU_COLOUR)}**\n{text}"}
+
+
+def coach_tip(text: str) -> str:
+    """The coach's tip after a setback, for the coach box beside the chat (not in it)."""
+    return f"**Coach** {escape(text)}"
 
 
 def presence_note(name: str, present: bool) -> dict[str, Any]:
@@ -519,6 +530,8 @@ def _next(debrief: dict[str, Any]) -> str:
         ]
     if debrief.get("learning_note"):
         out += ["", "### To take with you", "", escape(debrief["learning_note"])]
+    if debrief.get("techniques"):
+        out += ["", notes_panel(debrief["techniques"], "### The technique, to read again")]
     return "\n".join(out)
 
 
