@@ -302,6 +302,26 @@ def test_patient_psi_models_reveal_deeper_beliefs_only_as_trust_grows(ws: Worksp
     assert any("I'll be a burden" in r.fact for r in second.reveals)
 
 
+def test_the_imported_client_discloses_layer_by_layer(ws: Workspace) -> None:
+    from simulator.character import revealed_facts
+
+    apply_plan(plan_import(IMPORTS / "patient_psi.json", ws), ws)
+    scenario = Catalog.load().get("cbt-dana-7-1")
+    persona = scenario.persona()
+    start = scenario.start_state()
+
+    def facts(**values: float) -> list[str]:
+        record = {"values": {**start, **values}}
+        return revealed_facts(scenario, persona, [record])  # type: ignore[list-item]
+
+    assert facts() == []
+    assert [f[:12] for f in facts(trust=4)] == ["In the situa"]
+    assert len(facts(trust=6, insight=4)) == 2
+    assert len(facts(trust=7, insight=5)) == 3
+    everything = facts(trust=10, insight=10)
+    assert len(everything) == 4 and "I am powerless." in everything[-1]
+
+
 def scenario_conditions(text: str):  # type: ignore[no-untyped-def]
     from simulator.schema import compiled
 
