@@ -167,14 +167,38 @@ def cmd_resume(args: argparse.Namespace) -> int:
 
 
 def cmd_sessions(args: argparse.Namespace) -> int:
-    sessions = _store().list()
+    store = _store()
+    sessions = store.list()
+    if args.scenario:
+        sessions = [s for s in sessions if s.scenario_id == args.scenario]
+    if args.by_scenario:  # grouped by scenario, newest first within each
+        sessions.sort(key=lambda s: s.scenario_id)
     if args.json:
         print(json.dumps([s.as_dict() for s in sessions], indent=2))
         return 0
     if not sessions:
         print("No sessions yet. Start one with: rehearse play SCENARIO_ID")
     for s in sessions:
-        print(f"{s.id}  {s.status:<8} {s.turns:>3} turns  {s.scenario_id:<28} {s.title}")
+        day = time.strftime("%Y-%m-%d %H:%M", time.localtime(s.created))
+        notes = len(store.comments(s.id))
+        print(
+            f"{s.id}  {day}  {s.status:<8} {s.turns:>3} turns  {s.scenario_id:<28} {s.title}"
+            + (f"  ({notes} comment{'s' if notes != 1 else ''})" if notes else "")
+        )
+    return 0
+
+
+def cmd_comment(args: argparse.Namespace) -> int:
+    import getpass
+
+    from simulator.review import add_comment, reviewed
+
+    store = _store()
+    session = reviewed(store, Catalog.load(), store.get(args.session))
+    author = args.author or getpass.getuser()
+    comment = add_comment(store, session, args.turn, author, args.text)
+    print(f"Comment {comment.id} added to turn {comment.turn} of session {comment.session_id}.")
+    store.close()
     return 0
 
 
@@ -191,7 +215,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     scenario = Catalog.load().get(info.scenario_id)
     rehearsal = Rehearsal(store, info.id, scenario)  # read-only: no model needed
     render = export_json if args.format == "json" else export_markdown
-    text = render(info.as_dict(), rehearsal.lines(), rehearsal.debrief())
+    comments = store.comments(info.id) or None  # without any, the export is as it was
+    text = render(info.as_dict(), rehearsal.lines(), rehearsal.debrief(), comments=comments)
     if args.output:
         Path(args.output).write_text(text, encoding="utf-8")
         print(f"Wrote {args.output}")
@@ -403,6 +428,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
         raise RehearseError("--concurrency must be at least 1.")
     config = settings(args.model, args.assessor)
     auth = read_auth(args.auth) if args.auth else None
+    reviewers = None
+    if args.reviewers:
+        from simulator.review import read_reviewers
+
+        if auth is None:
+            raise RehearseError("--reviewers needs --auth: a reviewer is a signed-in user.")
+        reviewers = read_reviewers(args.reviewers, users=[user for user, _ in auth])
     if auth is None and args.host not in ("127.0.0.1", "localhost", "::1"):
         print(
             f"rehearse: serving on {args.host} without --auth: anyone who can reach this "
@@ -420,6 +452,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             model_name=config.name,
             assessor=config.assessor,
             concurrency=args.concurrency,
+            reviewers=reviewers,
         )
         users = f", {len(auth)} user(s)" if auth else ""
         print(
@@ -481,9 +514,20 @@ def _parser() -> argparse.ArgumentParser:
     model_options(p)
     p.set_defaults(func=cmd_play)
 
-    p = sub.add_parser("sessions", help="list your sessions")
+    p = sub.add_parser("sessions", help="list your sessions (newest first), with their dates")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--scenario", metavar="SCENARIO_ID", help="only this scenario's sessions")
+    p.add_argument(
+        "--by-scenario", action="store_true", help="group by scenario (newest first in each)"
+    )
     p.set_defaults(func=cmd_sessions)
+
+    p = sub.add_parser("comment", help="comment on one turn of a session (a reviewer's note)")
+    p.add_argument("session", metavar="SESSION_ID")
+    p.add_argument("turn", metavar="TURN", help="the turn number (0: the opening lines)")
+    p.add_argument("text", metavar="TEXT")
+    p.add_argument("--author", help="who is commenting (default: your login name)")
+    p.set_defaults(func=cmd_comment)
 
     p = sub.add_parser("resume", help="continue a session")
     p.add_argument("session", metavar="SESSION_ID")
@@ -586,6 +630,12 @@ def _parser() -> argparse.ArgumentParser:
         default=8,
         metavar="N",
         help="model calls served at once, across all users (default: 8)",
+    )
+    p.add_argument(
+        "--reviewers",
+        metavar="FILE",
+        help="with --auth: lines of `reviewer: user, user`; a reviewer reads and comments "
+        "on the sessions of the users assigned to them",
     )
     model_options(p)
     p.set_defaults(func=cmd_serve)

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import json
 import textwrap
+import time
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from simulator.learning import note_markdown, notes_reference
 from simulator.transcript import Line
+
+if TYPE_CHECKING:
+    from simulator.store import Comment
 
 __all__ = ["debrief_text", "export_json", "export_markdown"]
 
@@ -152,8 +156,12 @@ def export_markdown(
     debrief: dict[str, Any] | None,
     *,
     other_branches: Sequence[Sequence[Line]] | None = None,
+    comments: Sequence[Comment] | None = None,
 ) -> str:
-    """The session as Markdown; ``other_branches`` adds the transcripts left by rewinds."""
+    """The session as Markdown; ``other_branches`` adds the transcripts left by rewinds.
+
+    ``comments`` (a reviewer's notes on turns) are quoted under the last line of their turn.
+    """
     out = [
         f"# {meta['title']}",
         "",
@@ -163,8 +171,16 @@ def export_markdown(
         "## Transcript",
         "",
     ]
-    for line in lines:
+    notes: dict[int, list[Comment]] = {}
+    for comment in comments or ():
+        notes.setdefault(comment.turn, []).append(comment)
+    for index, line in enumerate(lines):
         out.append(f"**{line.name}** (turn {line.turn}): {line.text}  ")
+        last_of_turn = index + 1 == len(lines) or lines[index + 1].turn != line.turn
+        if last_of_turn and notes.get(line.turn):
+            out += ["", *(_comment_markdown(c) for c in notes.pop(line.turn)), ""]
+    for orphans in notes.values():  # on a turn the current branch no longer has
+        out += ["", *(_comment_markdown(c) for c in orphans), ""]
     out += ["", "## Debrief", ""]
     if debrief is None:
         out.append("_The session is not finished; there is no debrief yet._")
@@ -185,6 +201,7 @@ def export_json(
     debrief: dict[str, Any] | None,
     *,
     other_branches: Sequence[Sequence[Line]] | None = None,
+    comments: Sequence[Comment] | None = None,
 ) -> str:
     """The session as JSON; ``other_branches`` adds the transcripts left by rewinds."""
     data: dict[str, Any] = {
@@ -194,7 +211,16 @@ def export_json(
     }
     if other_branches is not None:
         data["other_branches"] = [[line.as_dict() for line in b] for b in other_branches]
+    if comments is not None:
+        data["comments"] = [c.as_dict() for c in comments]
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+def _comment_markdown(comment: Comment) -> str:
+    when = time.strftime("%Y-%m-%d %H:%M", time.localtime(comment.created))
+    author = comment.author or "local user"
+    text = comment.text.replace("\n", "\n> ")
+    return f"> **Comment on turn {comment.turn}** by {author}, {when}: {text}"
 
 
 def _skills_text(skills: dict[str, Any] | None) -> list[str]:

@@ -33,10 +33,12 @@ from gradio.utils import get_upload_folder
 from langchain_core.language_models import BaseChatModel
 
 from simulator.catalog import Catalog
+from simulator.review import Reviewers
 from simulator.store import SessionStore
 from ui import render
 from ui.handlers import DebriefView, Practice, Removal, Studio
 from ui.progress import progress_tab
+from ui.review import ReviewDesk, review_tab
 from ui.support import footnote, support_html
 
 __all__ = ["CSS", "THEME", "StudioBlocks", "create_app", "download_folder"]
@@ -147,8 +149,13 @@ def create_app(
     model_name: str = "",
     assessor: Literal["model", "rules"] = "model",
     concurrency: int = 8,
+    reviewers: Reviewers | None = None,
 ) -> StudioBlocks:
-    """The studio for one store, one model and one catalog."""
+    """The studio for one store, one model and one catalog.
+
+    ``reviewers`` (``--reviewers``): who may read and comment on whose sessions in the
+    Review tab; without it everyone reviews only their own.
+    """
     studio = Studio(
         store,
         model,
@@ -343,6 +350,7 @@ def create_app(
                     "forget", "Yes, delete all my sessions", "Keep them"
                 )
 
+            review_tab(ReviewDesk(studio, reviewers))  # ui/review.py: read, comment, export
             progress_tab(studio)  # ui/progress.py: your numbers across sessions, as a plot
 
         gr.Markdown(footnote(), elem_classes="footnote")

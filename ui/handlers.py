@@ -19,8 +19,11 @@ would write its checkpoints back into the file, where no list shows them.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import dataclasses
+import hashlib
+import hmac
 import secrets
 import shutil
 import tempfile
@@ -166,7 +169,6 @@ class Studio:
     # Archives written for each owner (every one holds their sessions' text), and one
     # lock per owner so an archive is never written while their sessions are deleted.
     _archives: dict[str, list[Path]] = field(default_factory=dict, repr=False)
-    _folders: dict[str, Path] = field(default_factory=dict, repr=False)  # session id: folder
     _owner_locks: dict[str, threading.Lock] = field(default_factory=dict, repr=False)
     # At most this many graph runs (each may call the model) at once, all users together.
     # Gradio's concurrency groups hold back the page's events but not gr.api endpoints
@@ -176,6 +178,9 @@ class Studio:
 
     def __post_init__(self) -> None:
         self._slots = threading.BoundedSemaphore(self.model_slots)
+        # Each session's download folder is named by a keyed hash of its id: unguessable,
+        # yet found again without a table that would grow with every session ever shown.
+        self._folder_key = secrets.token_bytes(32)
         # Exported transcripts are private: they go when the studio goes.
         weakref.finalize(self, shutil.rmtree, self.export_dir, ignore_errors=True)
 
@@ -225,6 +230,11 @@ class Studio:
                 self._busy[session_id] -= 1
                 if self._busy[session_id] <= 0:
                     del self._busy[session_id]
+                    # An idle session keeps nothing in memory: its run lock goes too (a
+                    # delete holding it has it locked, and drops it itself).
+                    lock = self._locks.get(session_id)
+                    if lock is not None and not lock.locked():
+                        del self._locks[session_id]
 
     def _exists(self, session_id: str) -> bool:
         try:
@@ -307,8 +317,6 @@ class Studio:
             if self._exists(info.id):
                 raise
         if not self._exists(info.id):  # deleted while these were written: they go too
-            with self._guard:
-                self._folders.pop(info.id, None)
             shutil.rmtree(folder, ignore_errors=True)
             raise gr.Error(NO_SESSION)
         return DebriefView(
@@ -729,15 +737,17 @@ class Studio:
 
     def _download_folder(self, session_id: str | None = None) -> Path:
         """A folder with an unguessable name: a session's own, or (None) a new one."""
-        with self._guard:
-            if session_id is None:
-                folder = self.export_dir / secrets.token_urlsafe(16)
-            else:
-                folder = self._folders.setdefault(
-                    session_id, self.export_dir / secrets.token_urlsafe(16)
-                )
+        folder = (
+            self.export_dir / secrets.token_urlsafe(16)
+            if session_id is None
+            else self._session_folder(session_id)
+        )
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         return folder
+
+    def _session_folder(self, session_id: str) -> Path:
+        digest = hmac.new(self._folder_key, session_id.encode(), hashlib.sha256).digest()
+        return self.export_dir / base64.urlsafe_b64encode(digest[:16]).decode().rstrip("=")
 
     def _remove_downloads(self, owner: str, sessions: Sequence[SessionInfo]) -> list[str]:
         """Remove the download files that held these sessions' text; return their names.
@@ -747,7 +757,7 @@ class Studio:
         """
         with self._guard:
             archives = self._archives.pop(owner, [])
-            folders = [self._folders.pop(info.id, None) for info in sessions]
+        folders = [self._session_folder(info.id) for info in sessions]
         names = []
         for folder in [*folders, *(archive.parent for archive in archives)]:
             if folder is not None and folder.exists():
