@@ -194,3 +194,12 @@ def test_saved_files_are_owner_only(ws: Workspace) -> None:
     if os.name == "posix":
         for path in (saved.path, saved.version.path, draft.path):
             assert path.stat().st_mode & 0o077 == 0, path
+
+
+def test_the_live_check_benchmark_runs() -> None:
+    # Smoke only: the figures belong to `python -m benchmarks.bench_authoring`, not to tests.
+    from benchmarks.bench_authoring import run, summary
+
+    result = run(repeat=2)
+    assert result["warm_ms"] > 0 and result["baseline_ms"] > 0
+    assert "live check" in summary(result)
