@@ -443,3 +443,20 @@ def test_a_problem_inside_a_bundle_points_at_the_bundle_line(tmp_path: Path, ws:
     assert text.splitlines()[typo.line - 1].strip().startswith("openin_line:")
     assert "did you mean 'opening_line'?" in typo.message
     assert list(ws.folder("scenario").glob("*.yaml")) == []
+
+
+def test_an_imported_card_can_be_played_at_once(ws: Workspace, store) -> None:  # type: ignore[no-untyped-def]
+    from simulator.session import Rehearsal
+    from tests.conftest import RecordingModel
+
+    import_file(IMPORTS / "card_v2.json", ws)
+    scenario = Catalog.load().get("talking-with-mara-quinn")
+    recorder = RecordingModel("Two bays. And nobody told me. Go on.")
+    rehearsal = Rehearsal.begin(store, scenario, recorder.model, assessor="rules")
+    events = list(rehearsal.start()) + list(rehearsal.say("I gave bed six's dose late."))
+    spoken = [e for e in events if e.get("type") == "line" and e.get("speaker") == "mara-quinn"]
+    assert spoken[0]["text"].startswith("*Mara Quinn closes the office door")  # first_mes
+    assert spoken[-1]["text"] == "Two bays. And nobody told me. Go on."
+    system = str(recorder.prompts[0][0].content)
+    assert "Brisk, dry and economical" in system
+    assert "fourth wall" not in system and "x_custom_tool" not in system
