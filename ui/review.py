@@ -225,8 +225,12 @@ def review_tab(desk: ReviewDesk) -> None:
                     debrief = gr.Markdown(elem_id="review-debrief", elem_classes="moves")
             export_btn = gr.Button("Export annotated transcript", elem_id="review-export")
             with gr.Row():
-                md_file = gr.File(label="Markdown", visible=False, interactive=False)
-                json_file = gr.File(label="JSON", visible=False, interactive=False)
+                md_file = gr.File(
+                    label="Markdown", visible=False, interactive=False, elem_id="review-md"
+                )
+                json_file = gr.File(
+                    label="JSON", visible=False, interactive=False, elem_id="review-json"
+                )
 
     def on_show(chosen: str, request: gr.Request) -> tuple[Any, ...]:
         choices = desk.scenarios(request)
