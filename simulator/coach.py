@@ -157,7 +157,8 @@ def _moved(scenario: Scenario, found: Setback) -> str:
     if found.variable is None:
         return f"That moved away from a goal: {found.goal}"
     way = "up" if found.change > 0 else "down"
-    return f"{_label(scenario, found.variable).capitalize()} went {way} ({found.change:+g})."
+    label = _label(scenario, found.variable)
+    return f"{label[:1].upper()}{label[1:]} went {way} ({found.change:+g})."
 
 
 def rule_tip(ctx: Context, state: State, found: Setback) -> str:

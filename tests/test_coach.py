@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,6 +18,8 @@ from simulator.session import Rehearsal
 from simulator.store import SessionStore
 from tests.conftest import DATA, RecordingModel, fake_model
 from ui.handlers import Studio
+
+ROOT = Path(__file__).resolve().parents[1]
 
 KIND = "What is going on for you?"  # an open question: trust up, defensiveness down
 BLAME = "You always miss deadlines."  # blame: the wrong way
@@ -83,6 +86,20 @@ def test_a_tip_comes_only_when_enabled_and_only_after_a_wrong_turn(
     # The same lines with tips off (the default): not one tip.
     off = Rehearsal.begin(store, scene, fake_model(*REPLIES), assessor="rules")
     assert all(tips(events) == [] for events in _run(off, KIND, BLAME, FLAT))
+
+
+def test_in_parts_work_the_tip_names_the_part_and_the_arguing(store: SessionStore) -> None:
+    scene = Catalog.load([("bundled", ROOT / "scenarios", ROOT / "personas")]).get(
+        "critic-and-younger-part"
+    )
+    rehearsal = Rehearsal.begin(store, coached(scene), fake_model(*["Fine."] * 6), assessor="rules")
+    _opening, arguing, curious = _run(
+        rehearsal, "@Critic you're wrong, go away.", "@Critic what are you afraid would happen?"
+    )
+    (tip,) = tips(arguing)
+    assert tip["text"].startswith("The Critic's trust went down")
+    assert "Parts soften when they feel heard" in tip["text"]
+    assert tips(curious) == []
 
 
 def _plain(messages: list[Any]) -> list[tuple[str, str]]:
