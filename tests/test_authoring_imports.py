@@ -460,3 +460,18 @@ def test_an_imported_card_can_be_played_at_once(ws: Workspace, store) -> None:  
     system = str(recorder.prompts[0][0].content)
     assert "Brisk, dry and economical" in system
     assert "fourth wall" not in system and "x_custom_tool" not in system
+
+
+def test_an_oddly_shaped_bundle_gets_problems_not_a_traceback(
+    tmp_path: Path, ws: Workspace
+) -> None:
+    text = export_bundle(ws, "mi-ambivalent-drinking").replace(
+        "id: mi-ambivalent-drinking", "id: my-mi\nreveals: just text", 1
+    )
+    text = text.replace("\nreveals:\n", "\nreveal_list:\n", 1)
+    text = text.replace("name: Rob", "name: Robert", 1)  # so the persona is renamed too
+    path = tmp_path / "odd.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ScenarioFileError) as caught:
+        apply_plan(plan_import(path, ws), ws, "rename")
+    assert any(p.field == "reveals" for p in caught.value.problems)

@@ -94,12 +94,16 @@ class Plan:
 
 def plan_import(
     path: Path,
-    workspace: Workspace,
+    workspace: Workspace | None = None,
     *,
     category: str = "difficult-conversation",
     style: str | None = None,
 ) -> Plan:
-    """Read ``path`` (card JSON/PNG, Patient-Psi JSON, bundle or YAML) into a plan."""
+    """Read ``path`` (card JSON/PNG, Patient-Psi JSON, bundle or YAML) into a plan.
+
+    Reading needs no workspace (``workspace`` is accepted for callers that pass the one
+    the plan is for); ids are settled against it by :func:`apply_plan`.
+    """
     from simulator.authoring import cards, patient_psi  # only what an import needs
 
     file = str(path)
@@ -113,7 +117,7 @@ def plan_import(
     except OSError as exc:
         raise RehearseError(f"{file}: cannot read: {exc.strerror}") from None
     if cards.is_png(raw):
-        return _plan_card(cards.card_from_bytes(raw, file), file, workspace, category)
+        return _plan_card(cards.card_from_bytes(raw, file), file, category)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -129,8 +133,8 @@ def plan_import(
                 [Problem(file, exc.lineno, None, f"not valid JSON: {exc.msg} (column {exc.colno})")]
             ) from None
         if patient_psi.looks_like_patient_psi(data):
-            return _plan_psi(patient_psi.models_from_json(text, file), file, workspace, style)
-        return _plan_card(cards.card_from_json(data, file), file, workspace, category)
+            return _plan_psi(patient_psi.models_from_json(text, file), file, style)
+        return _plan_card(cards.card_from_json(data, file), file, category)
     if len(raw) > MAX_FILE_BYTES * 8:
         raise RehearseError(f"{file}: too large for a scenario bundle.")
     if is_bundle(text):
@@ -144,7 +148,7 @@ def plan_import(
     return Plan(file, kind, [Item(kind, data, text)])
 
 
-def _plan_card(card: Any, file: str, workspace: Workspace, category: str) -> Plan:
+def _plan_card(card: Any, file: str, category: str) -> Plan:
     from simulator.authoring.cards import map_card
 
     base = slug(card.data["name"]) or "character"
@@ -157,9 +161,7 @@ def _plan_card(card: Any, file: str, workspace: Workspace, category: str) -> Pla
     return plan
 
 
-def _plan_psi(
-    models: list[dict[str, Any]], file: str, workspace: Workspace, style: str | None
-) -> Plan:
+def _plan_psi(models: list[dict[str, Any]], file: str, style: str | None) -> Plan:
     from simulator.authoring.patient_psi import map_model
 
     plan = Plan(file, "patient-psi")
@@ -189,24 +191,31 @@ def _same_persona(data: dict[str, Any], existing: Persona | None) -> bool:
         return False
 
 
+def _mappings(value: Any) -> list[dict[str, Any]]:
+    """The mappings in a list (ids are settled before validation: the data may be odd)."""
+    if isinstance(value, dict):
+        return [value]
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+
 def _rename_persona(plan: Plan, old: str, new: str) -> None:
     """Point every scenario of the plan at the persona's new id."""
     qualified = re.compile(rf"(?<![\w.-]){re.escape(old)}\.")
     for item in plan.scenarios:
         data = item.data
         changed = False
-        for member in data.get("cast", []):
+        for member in _mappings(data.get("cast")):
             if member.get("persona") == old:
                 member["persona"], changed = new, True
-            relationships = member.get("relationships") or {}
-            if old in relationships:
+            relationships = member.get("relationships")
+            if isinstance(relationships, dict) and old in relationships:
                 relationships[new] = relationships.pop(old)
                 changed = True
-        for reveal in data.get("reveals", []):
+        for reveal in _mappings(data.get("reveals")):
             if reveal.get("character") == old:
                 reveal["character"], changed = new, True
-        conditions = [*data.get("goals", []), *data.get("reveals", []), data.get("end") or {}]
-        for holder in conditions:
+        holders = [*_mappings(data.get("goals")), *_mappings(data.get("reveals"))]
+        for holder in [*holders, *_mappings(data.get("end"))]:
             for key in ("met_when", "when"):
                 if isinstance(holder.get(key), str) and qualified.search(holder[key]):
                     holder[key], changed = qualified.sub(f"{new}.", holder[key]), True
