@@ -13,6 +13,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from simulator.coder import code_lines, move_counts, skill_summary
+from simulator.coder.refine import model_coder_wanted, refine_codings
 from simulator.group_debrief import group_debrief
 from simulator.learning import note_dicts
 from simulator.moves import HELPFUL, count_moves
@@ -226,4 +227,13 @@ def build_debrief(state: State, ctx: Context) -> dict[str, Any]:
     if scenario.is_group:
         # Several characters: "characters", "journal" and (inner parts) "parts_work".
         result.update(group_debrief(state, ctx, lines))
+    if ctx.assessor == "model" and model_coder_wanted():
+        # A capable model may correct the offline codes (simulator/coder/refine.py); the
+        # offline coder stays the fallback, and "coder" says which had the last word.
+        codings, coder = refine_codings(codings, ctx.model)
+        result["skills"] = {
+            **skill_summary(codings, plain=scenario.category != "clinical-practice"),
+            "coder": coder,
+        }
+        result["moves"].update(move_counts(codings))
     return result

@@ -177,6 +177,21 @@ def _line(index: int, entry: Mapping[str, Any], names: Mapping[str, str]) -> str
     )
 
 
+def _checked(skills: Mapping[str, Any]) -> list[str]:
+    """Who had the last word, when a model was asked to check the codes."""
+    coder = skills.get("coder")
+    if not coder:
+        return []
+    if coder["source"] == "model":
+        turns = ", ".join(map(str, coder["changed_turns"]))
+        where = f" (turn {turns})" if turns else ""
+        return [
+            "",
+            f"<span class='meta'>Checked by the model: {html.escape(coder['note'])}{where}</span>",
+        ]
+    return ["", f"<span class='meta'>{html.escape(coder['note'])}</span>"]
+
+
 def skills_markdown(debrief: Mapping[str, Any], names: Mapping[str, str] | None = None) -> str:
     """The skills panel of a debrief ("" for a debrief written before the skill coder).
 
@@ -195,6 +210,7 @@ def skills_markdown(debrief: Mapping[str, Any], names: Mapping[str, str] | None 
         "counts a practice session, by an offline coder trained on expert-annotated "
         "sessions (AnnoMI). A coder agrees with a trained human only part of the time: "
         "read the codes as a second opinion.</span>",
+        *_checked(skills),
         "",
         *_scores(skills),
         "",

@@ -128,8 +128,9 @@ def skill_summary(codings: Sequence[Coding], *, plain: bool = False) -> dict[str
     percent_open_questions, percent_complex_reflections, each ``{"label", "value", "fair",
     "good", "level", "source"}`` (``value`` and ``level`` are ``None`` when undefined, e.g.
     no question asked); ``character``: change/neutral/sustain counts and
-    ``change_talk_percent`` (change among change + sustain); ``turns``: each turn's codes
-    and their labels, for colour-coding a transcript.
+    ``change_talk_percent`` (change among change + sustain); ``turns``: each line in the
+    conversation's order with its turn, speaker, words, codes and their labels, for
+    colour-coding a transcript (``ui/skills.py``).
     """
     words = 1 if plain else 0
     turns: dict[str, list[int]] = {code: [] for code in CODES}
