@@ -50,9 +50,10 @@ def test_the_notes_schema_is_published() -> None:
     assert published == json_schema(TechniqueNote)
 
 
-def _scene(tmp_path: Path, learning: str) -> Path:
+def _scene(folder: Path, learning: str) -> Path:
     text = (DATA / "scenarios" / "test-scene.yaml").read_text(encoding="utf-8")
-    path = tmp_path / "scene.yaml"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "scene.yaml"
     path.write_text(text + learning, encoding="utf-8")
     return path
 
@@ -169,3 +170,19 @@ def test_the_studio_shows_the_note_as_a_panel(bundled: Catalog) -> None:
             update={"learning": scenario.learning.model_copy(update={"techniques": [odd]})}
         )
     )
+
+
+def test_your_own_notes_live_beside_your_own_scenarios(rehearse_home: Path) -> None:
+    (rehearse_home / "learning").mkdir(parents=True)
+    (rehearse_home / "learning" / "pause-first.yaml").write_text(
+        "id: pause-first\ntechnique: Pause first\nsummary: Breathe before you answer.\n"
+        "steps: [Notice the urge, Breathe out, Then speak]\n",
+        encoding="utf-8",
+    )
+    (rehearse_home / "personas").mkdir()
+    persona = (DATA / "personas" / "sam-test.yaml").read_text(encoding="utf-8")
+    (rehearse_home / "personas" / "sam-test.yaml").write_text(persona, encoding="utf-8")
+    _scene(rehearse_home / "scenarios", "learning:\n  techniques: [pause-first, oars]\n")
+    catalog = Catalog.load()  # bundled, then yours
+    scenario = catalog.get("test-scene")
+    assert [n.id for n in scenario.learning.notes] == ["pause-first", "oars"]
