@@ -243,6 +243,20 @@ def test_a_card_too_large_to_keep_whole_drops_the_kept_extras_first(
     assert any(n.startswith("tags: not kept") for n in plan.notes)
 
 
+@pytest.mark.parametrize("odd", [5, "one greeting", None, {"a": 1}, [1, [2]], True])
+def test_extras_of_any_type_are_kept_as_they_are(
+    tmp_path: Path, ws: Workspace, odd: object
+) -> None:
+    card = json.loads((IMPORTS / "card_v3.json").read_text())
+    for key in ("alternate_greetings", "group_only_greetings", "assets", "tags", "extensions"):
+        card["data"][key] = odd
+    path = tmp_path / "odd.json"
+    path.write_text(json.dumps(card))
+    _, saved = import_file(path, ws)
+    unmapped = load_yaml(saved["persona"].path)["imported"]["unmapped"]
+    assert unmapped["alternate_greetings"] == odd and unmapped["extensions"] == odd
+
+
 def test_a_lorebook_entry_without_content_is_refused(tmp_path: Path, ws: Workspace) -> None:
     card = json.loads((IMPORTS / "card_v2.json").read_text())
     card["data"]["character_book"]["entries"][1] = "just a string"

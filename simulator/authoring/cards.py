@@ -240,6 +240,11 @@ def _sample_lines(example: str, name: str) -> list[str]:
     return lines[:6]
 
 
+def _count(value: Any) -> int:
+    # Extras are kept as they are, whatever their type: a card may hold a lone string.
+    return len(value) if isinstance(value, list | dict) else 1
+
+
 def _first_sentence(text: str, limit: int = 240) -> str:
     match = re.match(r"(.+?[.!?])(\s|$)", text.strip(), re.DOTALL)
     sentence = (match.group(1) if match else text.strip()).replace("\n", " ")
@@ -311,8 +316,8 @@ def map_card(
             )
         elif key in ("alternate_greetings", "group_only_greetings") and unmapped[key]:
             notes.append(
-                f"{key}: {len(unmapped[key])} kept under imported.unmapped; the scene opens with "
-                "first_mes"
+                f"{key}: {_count(unmapped[key])} kept under imported.unmapped; the scene "
+                "opens with first_mes"
             )
         elif key == "assets" and unmapped[key]:
             notes.append("assets: images and other assets are not imported; kept as references")
