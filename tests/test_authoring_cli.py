@@ -208,3 +208,29 @@ def test_lint_names_file_and_line_of_an_unreachable_reveal(
     line = next(n for n, t in enumerate(text.splitlines(), 1) if "trust >= 11" in t)
     assert code == 0
     assert f"{path}:{line}: reveals[1].when: warning:" in out and "[never-true]" in out
+
+
+def test_import_in_a_fresh_process_as_a_person_runs_it(rehearse_home: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "REHEARSE_HOME": str(rehearse_home)}
+    root = Path(__file__).resolve().parents[1]
+
+    def rehearse(*argv: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "rehearse", *argv],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=root,
+            timeout=120,
+        )
+
+    done = rehearse("import", str(IMPORTS / "card_v3.png"))
+    assert done.returncode == 0, done.stderr
+    assert "as chara_card_v3" in done.stdout and "Traceback" not in done.stderr
+    listed = json.loads(rehearse("list", "--json").stdout)
+    mine = [row for row in listed if row["origin"] == "user"]
+    assert [row["id"] for row in mine] == ["talking-with-theo-brandt"]
