@@ -1,14 +1,15 @@
 """Practising in the terminal: the scene streams in, the user types, the debrief follows.
 
 Works interactively and with piped input (one user turn per line), so sessions can be
-scripted. Commands: /end, /hint, /learn, /rewind N, /retry, /quit; in a scene with several
-characters also ``@Name`` (or ``@all``) at the start of a line, /step-back Name and
-/invite Name. Every line shows its speaker's name.
+scripted. Commands: /end, /hint, /learn, /pause (a grounding exercise), /rewind N, /retry,
+/quit; in a scene with several characters also ``@Name`` (or ``@all``) at the start of a line,
+/step-back Name and /invite Name. Every line shows its speaker's name.
 """
 
 from __future__ import annotations
 
 import sys
+import time
 from collections.abc import Iterator
 from typing import IO, Any
 
@@ -23,9 +24,26 @@ __all__ = ["play"]
 
 HELP = (
     "Commands: /end finish and debrief, /hint a coaching hint, /learn the technique notes, "
-    "/rewind N redo your turn N, "
-    "/retry ask the model again, /quit leave (the session stays resumable)."
+    "/pause a moment to breathe, "
+    "/rewind N redo your turn N, /retry ask the model again, /quit leave (the session stays "
+    "resumable)."
 )
+GROUNDING_CHOICES = (
+    "[When you are ready: 'continue' (or c) goes on with the scene, 'step down' (or s) "
+    "has the character ease off, 'stop' (or /end) ends here with a debrief.]"
+)
+_CHOICE_WORDS = {
+    "continue": "continue",
+    "c": "continue",
+    "1": "continue",
+    "step down": "step_down",
+    "step-down": "step_down",
+    "/step-down": "step_down",
+    "s": "step_down",
+    "2": "step_down",
+    "stop": "stop",
+    "3": "stop",
+}
 GROUP_HELP = (
     "Several characters: start a line with @Name to speak to one (or just use their name), "
     "@all to speak to everyone; /step-back Name asks one to stay silent, /invite Name "
@@ -43,6 +61,9 @@ class Terminal:
         self.stdin = stdin
         self.out = stdout
         self.interactive = stdin.isatty()
+        # Seconds per count of the paced breathing: real time on a terminal, none when
+        # the input is piped (a script has nobody to breathe).
+        self.pace = 1.0 if self.interactive else 0.0
 
     def write(self, text: str = "", end: str = "\n") -> None:
         self.out.write(text + end)
@@ -63,6 +84,11 @@ class Terminal:
                         f"\n\n{event['text']}\n\n[Write 'I am safe' to carry on "
                         "practising, or /end to finish here.]"
                     )
+                    streaming = None
+                elif event["type"] == "grounding":
+                    if streaming is not None:
+                        self.write()
+                    self.ground(event)
                     streaming = None
                 elif event["type"] == "coach":
                     # Outside the scene, marked so it is never read as anyone's line.
@@ -87,6 +113,28 @@ class Terminal:
             )
             return False
         return True
+
+    def ground(self, pause: dict[str, Any]) -> None:
+        """The grounding exercise: paced breathing, then the five senses (Ctrl+C skips)."""
+        self.write(f"\n[{pause['message']}]")
+        pattern = ", ".join(f"{b['step'].lower()} {b['seconds']}" for b in pause["breathing"])
+        self.write(f"\nBreathing, {pause['cycles']} times: {pattern}.")
+        try:
+            if self.pace > 0:
+                for cycle in range(1, pause["cycles"] + 1):
+                    for step in pause["breathing"]:
+                        self.write(f"  {step['step']}", end="")
+                        for count in range(step["seconds"], 0, -1):
+                            self.write(f" {count}", end="")
+                            time.sleep(self.pace)
+                        self.write()
+                    self.write(f"  ({cycle} of {pause['cycles']})")
+        except KeyboardInterrupt:
+            self.write("\n  [Breathing skipped.]")
+        self.write("\nNow notice, without hurrying:")
+        for sense in pause["senses"]:
+            self.write(f"  {sense}")
+        self.write(f"\n{GROUNDING_CHOICES}")
 
     def read(self) -> str | None:
         if self.interactive:
@@ -125,6 +173,9 @@ class Terminal:
                 return 0
             command, _, argument = line.strip().partition(" ")
             try:
+                if status == "grounding":
+                    self.choose(line)
+                    continue
                 if status == "interrupted" and command in ("", "/retry"):
                     self.show(self.rehearsal.retry())
                 elif command == "/retry":
@@ -133,6 +184,8 @@ class Terminal:
                     self.show(self.rehearsal.end())
                 elif status == "paused" and command in ("/hint", "/rewind", "/retry"):
                     self.write("[The practice is paused. Write 'I am safe' to carry on, or /end.]")
+                elif command == "/pause":
+                    self.show(self.rehearsal.pause())
                 elif command == "/hint":
                     self.write(f"[Hint: {self.rehearsal.hint()}]")
                 elif command == "/learn":
@@ -159,6 +212,30 @@ class Terminal:
                     self.show(self.rehearsal.say(line))
             except RehearseError as exc:
                 self.write(f"[{exc}]")
+
+    def choose(self, line: str) -> None:
+        """The answer after a grounding pause. A line of the scene carries on and is said."""
+        words = " ".join(line.strip().lower().split())
+        if words in ("/end", "/stop"):
+            words = "stop"
+        choice = _CHOICE_WORDS.get(words)
+        if choice is None and (not words or words.startswith("/")):
+            self.write(GROUNDING_CHOICES)  # a command (or nothing) is not an answer
+            return
+        if choice is None:  # the user is ready to go on: their line is not lost
+            self.write("[Back to the scene.]")
+            self.show(self.rehearsal.say(line))
+            return
+        if choice == "step_down":
+            self.write("[The character eases off a little.]")
+        elif choice == "continue":
+            self.write("[Back to the scene.]")
+        before = len(self.rehearsal.lines())
+        self.show(self.rehearsal.ground(choice))
+        lines = self.rehearsal.lines()
+        # Nobody spoke (the user's own /pause): pick the scene up at its last line.
+        if self.rehearsal.status == "awaiting_user" and len(lines) == before and lines:
+            self.write(f"{lines[-1].name}: {lines[-1].text}")
 
     def learn(self) -> None:
         """The scene's technique notes in full (outside the scene; nothing is sent)."""
@@ -202,7 +279,7 @@ def introduce(scenario: Scenario, difficulty: str, out: IO[str]) -> None:
         f"You are: {scenario.user_role}",
         f"Setting: {scenario.setting}",
         "",
-        "Your goals:",
+        "Your goals:" if scenario.goals else "No goal: say whatever is on your mind.",
         goals,
     ]
     if scenario.is_group:

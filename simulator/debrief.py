@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from simulator.coder import code_lines, move_counts, skill_summary
 from simulator.coder.refine import model_coder_wanted, refine_codings
+from simulator.expression import NO_REWRITE, listener_summary
 from simulator.group_debrief import group_debrief
 from simulator.learning import note_dicts
 from simulator.moves import HELPFUL, count_moves
@@ -217,13 +218,24 @@ def build_debrief(state: State, ctx: Context) -> dict[str, Any]:
         "state": state_movement(scenario, trajectory, said),
         "moves": moves,
         "skills": skill_summary(codings, plain=scenario.category != "clinical-practice"),
-        "try_instead": _try_instead(ctx, lines, _weakest_turn(scenario, trajectory)),
+        "try_instead": (
+            NO_REWRITE  # a free expression scene: the user's words are not to be corrected
+            if scenario.category == "expression"
+            else _try_instead(ctx, lines, _weakest_turn(scenario, trajectory))
+        ),
         "next_practice": _next_practice(scenario, state.difficulty, goals, moves),
         "learning_note": scenario.learning.after,
         # A copy of each technique note, so an export keeps the notes it links to.
         "techniques": note_dicts(scenario),
         "safety": [dict(event) for event in state.safety],
+        # Grounding pauses and what the user chose after each (simulator.grounding).
+        "grounding": [dict(event) for event in state.grounding],
     }
+    if scenario.category == "expression":
+        # What the user said, in their own words (a capable model may write it).
+        model = ctx.model if ctx.assessor == "model" else None
+        result["expression"] = listener_summary(lines, model)
+        result["next_practice"] = "Come back whenever you want to put something into words."
     if scenario.is_group:
         # Several characters: "characters", "journal" and (inner parts) "parts_work".
         result.update(group_debrief(state, ctx, lines))

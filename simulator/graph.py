@@ -1,10 +1,13 @@
 """The role-play state machine.
 
     START           -> open_scene -> user_turn (waits for the user: an interrupt)
-    user_turn       -> screen_turn | user_turn (a step-back or invite) | debrief (ended)
+    user_turn       -> screen_turn | user_turn (a step-back or invite)
+                       | grounding_pause (/pause) | debrief (ended)
     screen_turn     -> assess | safety_pause (the screen saw real risk)
     safety_pause    -> user_turn (they say they are safe) | safety_pause | debrief
-    assess          -> direct
+    assess          -> direct | grounding_pause (the words or the state got intense)
+    grounding_pause -> direct (continue or step down) | user_turn (the user's own /pause)
+                       | debrief (stop)
     direct          -> character_reply (the director chose a speaker)
                        | user_turn | debrief (end condition or max turns reached)
     character_reply -> direct (another character may answer, up to the turn's cap)
@@ -21,12 +24,15 @@ from __future__ import annotations
 from langgraph.graph import END, START, StateGraph
 
 from simulator.context import Context
+from simulator.grounding import pause_node
+from simulator.grounding import route_after_pause as route_after_grounding
 from simulator.nodes import (
     assess,
     character_reply,
     debrief,
     direct,
     open_scene,
+    route_after_assess,
     route_after_direct,
     route_after_pause,
     route_after_screen,
@@ -45,6 +51,7 @@ builder.add_node("user_turn", user_turn)
 builder.add_node("screen_turn", screen_turn)
 builder.add_node("safety_pause", safety_pause)
 builder.add_node("assess", assess)
+builder.add_node("grounding_pause", pause_node)
 builder.add_node("direct", direct)
 builder.add_node("character_reply", character_reply)
 builder.add_node("debrief", debrief)
@@ -53,7 +60,8 @@ builder.add_edge("open_scene", "user_turn")
 builder.add_conditional_edges("user_turn", route_after_user)
 builder.add_conditional_edges("screen_turn", route_after_screen)
 builder.add_conditional_edges("safety_pause", route_after_pause)
-builder.add_edge("assess", "direct")
+builder.add_conditional_edges("assess", route_after_assess)
+builder.add_conditional_edges("grounding_pause", route_after_grounding)
 builder.add_conditional_edges("direct", route_after_direct)
 builder.add_edge("character_reply", "direct")
 builder.add_edge("debrief", END)

@@ -23,6 +23,7 @@ from simulator.assessment import ARGUING, COMPASSION, CURIOSITY, stance
 from simulator.prompts import JOURNAL_SYSTEM, JOURNAL_USER
 from simulator.schema import Persona, Scenario
 from simulator.transcript import USER, Line
+from simulator.writing import ask
 
 if TYPE_CHECKING:
     from simulator.context import Context
@@ -192,21 +193,10 @@ def _journal(
     for c in characters:
         facts += [f"{c['name']} said (turn {q['turn']}): {q['quote']}" for q in c["quotes"]]
     try:
-        reply = ctx.model.invoke(
-            [
-                ("system", JOURNAL_SYSTEM),
-                (
-                    "human",
-                    JOURNAL_USER.format(
-                        title=scenario.title, summary=scenario.summary, facts="\n".join(facts)
-                    ),
-                ),
-            ],
-            max_tokens=300,
+        human = JOURNAL_USER.format(
+            title=scenario.title, summary=scenario.summary, facts="\n".join(facts)
         )
-        text = " ".join(str(reply.content).split())
-        if not text:
-            raise ValueError("the model returned an empty journal entry")
+        text = " ".join(ask(ctx.model, JOURNAL_SYSTEM, human, max_tokens=300).split())
         return {"text": text, "source": "model"}
     except Exception as exc:  # the debrief must survive any model failure
         log.info("journal unavailable, using the template: %s", exc)

@@ -19,6 +19,7 @@ from langgraph.config import get_stream_writer
 from langgraph.runtime import Runtime
 from langgraph.types import interrupt
 
+from simulator import grounding
 from simulator.assessment import assess_turn
 from simulator.character import ReplyCleaner, character_prompt, clean_stream
 from simulator.context import Context
@@ -37,6 +38,7 @@ __all__ = [
     "debrief",
     "direct",
     "open_scene",
+    "route_after_assess",
     "route_after_direct",
     "route_after_pause",
     "route_after_reply",
@@ -110,6 +112,9 @@ def user_turn(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         raise TypeError(f"user_turn expects a dict or str to resume, got {type(answer).__name__}")
     if answer.get("end"):
         return {"user_ended": True}
+    if answer.get("pause"):  # the user asks for a grounding pause; not a turn
+        offered = {"turn": state.turn, "event": "offered", "trigger": "user", "matched": ""}
+        return {"action": "pause", "grounding": [offered]}
     for event in ("step_back", "invite"):
         if event in answer:
             return _stage(state, runtime.context.scenario, event, answer[event])
@@ -161,7 +166,18 @@ def assess(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     if ctx.scenario.is_group:
         record["addressed"] = spoken_to.speakers
         record["to_all"] = spoken_to.to_all
-    return {"trajectory": [record]}
+    update: dict[str, Any] = {"trajectory": [record]}
+    offered = grounding.should_offer(
+        ctx.scenario,
+        turn=state.turn,
+        text=text,
+        values=values,
+        previous=state.values,
+        log=state.grounding,
+    )
+    if offered is not None:  # the scene pauses before anyone answers (route_after_assess)
+        update["grounding"] = [offered]
+    return update
 
 
 def _turn_lines(state: State) -> list[AIMessage]:
@@ -375,10 +391,18 @@ def safety_pause(state: State) -> dict[str, Any]:
     }
 
 
-def route_after_user(state: State) -> Literal["screen_turn", "user_turn", "debrief"]:
+def route_after_user(
+    state: State,
+) -> Literal["screen_turn", "user_turn", "grounding_pause", "debrief"]:
     if state.user_ended:
         return "debrief"
+    if state.action == "pause":
+        return "grounding_pause"
     return "user_turn" if state.action == "stage" else "screen_turn"
+
+
+def route_after_assess(state: State) -> Literal["direct", "grounding_pause"]:
+    return "grounding_pause" if state.grounding_pending else "direct"
 
 
 def route_after_screen(state: State) -> Literal["assess", "safety_pause"]:

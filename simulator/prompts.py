@@ -128,3 +128,42 @@ JOURNAL_USER = """\
 Scene: {title}. {summary}
 What happened:
 {facts}"""
+
+# Creative expression (simulator.expression, simulator.writing, simulator.picture).
+LISTENER_SUMMARY_SYSTEM = """\
+Someone has just talked freely to a patient listener, without a goal. Write back to them \
+a short summary, two to four sentences, of what they said, in their own words: quote or \
+closely paraphrase their phrases, addressed as "you" ("You said ..."). Do not interpret, \
+diagnose, reassure or advise; add nothing they did not say."""
+
+LISTENER_SUMMARY_USER = """\
+What they said, in order:
+{said}"""
+
+WRITE_JOURNAL_SYSTEM = """\
+Turn a practice session into a private journal entry, written in the first person as the \
+person who practised ("I"), in their plain voice, past tense, five to eight sentences. Use \
+their own phrases where you can; say who was there, what was said that mattered, and what \
+shifted. No advice, no diagnosis, no headings."""
+
+WRITE_STORY_SYSTEM = """\
+Turn a practice session into a very short story, told in the first person by the person who \
+practised ("I"), in their plain voice: two short paragraphs with the key lines as dialogue. \
+Keep what was said; invent no events. No advice, no headings."""
+
+WRITE_USER = """\
+Scene: {title}. {setting}
+The conversation (I am "You"):
+{transcript}"""
+
+PICTURE_SYSTEM = """\
+Write a description of a character that someone could draw or give to an image generator: \
+two to four sentences of concrete visual detail (figure, posture, expression, clothing, \
+what they hold, the setting, light and colours) that show who they are and how they were \
+at the end of the session. No names, no words or text in the picture."""
+
+PICTURE_USER = """\
+The character: {who}
+How it might look: {looks}
+What it protects or wants: {wants}. What it fears: {fears}.
+At the end of the session it was {mood}. Something it said: {quote}"""

@@ -41,7 +41,13 @@ def debrief_text(debrief: dict[str, Any]) -> str:
         f"{debrief['user_turns']} turns; {_ENDED[debrief['ended_by']]})",
         "",
     ]
-    out.append("Goals")
+    summary = debrief.get("expression")
+    if summary:  # a free expression scene: what the user said comes first
+        source = " (written by the model)" if summary["source"] == "model" else ""
+        out.append(f"In your own words{source}")
+        out += ["  " + row for row in textwrap.wrap(summary["text"], width=90)] + [""]
+    if debrief["goals"]:
+        out.append("Goals")
     for goal in debrief["goals"]:
         out.append(f"  [{_VERDICT[goal['verdict']]}] {goal['description']}")
         for evidence in goal["evidence"][:3]:
@@ -83,6 +89,10 @@ def debrief_text(debrief: dict[str, Any]) -> str:
         out += ["", "Safety"]
         for event in debrief["safety"]:
             out.append(f"  turn {event['turn']}: {_SAFETY[event['event']]}")
+    if debrief.get("grounding"):
+        from simulator.grounding import pause_lines
+
+        out += ["", "Pauses to breathe"] + [f"  {row}" for row in pause_lines(debrief["grounding"])]
     if debrief.get("learning_note") or debrief.get("techniques"):
         out += ["", "To take with you"]
         if debrief.get("learning_note"):

@@ -39,6 +39,7 @@ __all__ = [
     "DirectorSettings",
     "EndCondition",
     "Goal",
+    "GroundingSettings",
     "Imported",
     "LearningNotes",
     "MoveName",
@@ -52,7 +53,9 @@ __all__ = [
     "cross_check",
 ]
 
-Category = Literal["difficult-conversation", "inner-parts", "clinical-practice"]
+Category = Literal[
+    "difficult-conversation", "inner-parts", "clinical-practice", "expression", "reframing"
+]
 CATEGORIES: tuple[str, ...] = Category.__args__  # type: ignore[attr-defined]
 Difficulty = Literal["easy", "medium", "hard"]
 MoveName = Literal[
@@ -321,6 +324,28 @@ class CoachSettings(_Strict):
     )
 
 
+class GroundingSettings(_Strict):
+    """When the scene pauses for a grounding exercise (paced breathing, the five senses).
+
+    The user can always pause (``/pause``, the pause button); this says how readily the
+    scene offers one by itself, from the user's words or the character's state.
+    """
+
+    offer: Literal["off", "low", "medium", "high"] | None = Field(
+        default=None,
+        description="How readily a pause is offered: off (only when the user asks), low "
+        "(strong distress only), medium, high (at the first signs). Default by category: "
+        "high for inner-parts and expression, medium for difficult conversations, low for "
+        "clinical practice.",
+    )
+    when: ConditionText | None = Field(
+        default=None,
+        description="A state condition that offers a pause when it starts to hold, e.g. "
+        "'defensiveness >= 8'. Default: a variable that good practice lowers climbing into "
+        "the top of its range (70/80/90% for high/medium/low).",
+    )
+
+
 class Scenario(_Strict):
     """A practice situation: the scene, the cast, the goals and the hidden state."""
 
@@ -332,7 +357,11 @@ class Scenario(_Strict):
     user_role: str = Field(description="Who the user is in the scene.")
     setting: str = Field(description="Where and when the scene takes place.")
     cast: list[CastMember] = Field(min_length=1)
-    goals: list[Goal] = Field(min_length=1)
+    goals: list[Goal] = Field(
+        default_factory=list,
+        description="What the user practises: at least one, except in a free expression scene "
+        "(category 'expression'), which has no goal.",
+    )
     state: dict[str, StateVariable] = Field(min_length=1)
     reveals: list[Reveal] = Field(default_factory=list)
     difficulty: DifficultySettings = Field(default_factory=DifficultySettings)
@@ -342,6 +371,7 @@ class Scenario(_Strict):
     imported: Imported | None = Field(
         default=None, description="Set by `rehearse import`: the original file and what it kept."
     )
+    grounding: GroundingSettings = Field(default_factory=GroundingSettings)
     coach: CoachSettings = Field(default_factory=CoachSettings)
 
     def persona(self, persona_id: str | None = None) -> Persona:
@@ -437,6 +467,14 @@ def cross_check(scenario: Scenario) -> list[tuple[Path_, str]]:
         for path, text in _strings(scenario.model_dump(exclude_defaults=True))
         if _ENCOURAGING_HARM.search(text)
     ]
+    if not scenario.goals and scenario.category != "expression":
+        problems.append(
+            (
+                ("goals",),
+                "a scenario needs at least one goal (only a free expression scene, category "
+                "'expression', may have none)",
+            )
+        )
     cast_ids = [member.persona_id for member in scenario.cast]
     if len(set(cast_ids)) != len(cast_ids):
         # Qualified names and the director need unique ids; nothing more can be checked.
@@ -478,6 +516,7 @@ def cross_check(scenario: Scenario) -> list[tuple[Path_, str]]:
             continue
         check(("reveals", i, "when"), reveal.when, reveal.character or cast_ids[0])
     check(("end", "when"), scenario.end.when)
+    check(("grounding", "when"), scenario.grounding.when)
     for i, member in enumerate(scenario.cast):
         if isinstance(member.persona, Persona):
             for j, note in enumerate(member.persona.private_notes):

@@ -9,6 +9,9 @@ streaming methods yield events as the graph runs:
   role-play; Rehearse speaks as itself (status ``"paused"`` until the user is safe);
 - ``{"type": "presence", "speaker", "name", "present", "turn"}``: a character stepped
   back or was invited in (scenes with several characters; not a turn);
+- ``{"type": "grounding", "message", "breathing", "cycles", "senses", "choices",
+  "turn"}``: the scene paused for a grounding exercise (status ``"grounding"`` until the
+  user continues, steps down or stops; see :mod:`simulator.grounding`);
 - ``{"type": "coach", "text", "turn"}``: after a turn that moved the character's state
   the wrong way, a coaching tip, when the scenario enables them
   (``coach.tips_after_wrong_turn``); shown outside the scene, never saved.
@@ -38,7 +41,7 @@ from simulator.transcript import Line, transcript
 
 __all__ = ["Rehearsal", "Status"]
 
-Status = Literal["new", "awaiting_user", "paused", "finished", "interrupted"]
+Status = Literal["new", "awaiting_user", "paused", "grounding", "finished", "interrupted"]
 # user_turn speaks too: a character invited for the first time says its opening line.
 _SPEAKING_NODES = ("open_scene", "character_reply", "user_turn")
 
@@ -114,6 +117,8 @@ class Rehearsal:
             return "awaiting_user"
         if snap.next == ("safety_pause",):
             return "paused"
+        if snap.next == ("grounding_pause",):
+            return "grounding"
         return "interrupted"
 
     def lines(self) -> list[Line]:
@@ -149,6 +154,8 @@ class Rehearsal:
                                 "resources": pending.value["resources"],
                                 "turn": pending.value["turn"],
                             }
+                        elif pending.value.get("awaiting") == "grounding":
+                            yield {"type": "grounding", **pending.value}
                     continue
                 if node == "user_turn" and update:
                     turn = update.get("turn", turn)
@@ -186,11 +193,17 @@ class Rehearsal:
         """The user's turn; streams the character's reply.
 
         While the role-play is paused for safety, the line answers the check-in instead:
-        the practice continues only when it clearly says the user is safe.
+        the practice continues only when it clearly says the user is safe. During a
+        grounding pause a line means the user is ready to go on: the scene continues
+        (the character may first answer the line before the pause) and then hears it.
         """
         text = text.strip()
         if not text:
             raise RehearseError("Say something first (an empty line is not a turn).")
+        if self.status == "grounding":
+            yield from self._run(Command(resume={"choice": "continue"}))
+            if self.status != "awaiting_user":
+                return
         self._require("awaiting_user", "paused")
         # Read only when tips are on: a turn without them costs no extra state read.
         before = self.state() if self.scenario.coach.tips_after_wrong_turn else None
@@ -205,8 +218,30 @@ class Rehearsal:
 
     def end(self) -> Iterator[dict[str, Any]]:
         """End the scene now; the debrief is written."""
-        self._require("awaiting_user", "paused")
+        self._require("awaiting_user", "paused", "grounding")
         yield from self._run(Command(resume={"end": True}))
+
+    # --- grounding pauses (simulator.grounding) --------------------------------------
+
+    def pause(self) -> Iterator[dict[str, Any]]:
+        """The user asks for a grounding pause; the character waits, silent."""
+        self._require("awaiting_user")
+        yield from self._run(Command(resume={"pause": True}))
+
+    def ground(self, choice: str) -> Iterator[dict[str, Any]]:
+        """After the pause: ``continue``, ``step_down`` (the character eases off) or ``stop``."""
+        if choice not in ("continue", "step_down", "stop"):
+            raise RehearseError(f"Choose continue, step_down or stop, not {choice!r}.")
+        self._require("grounding")
+        yield from self._run(Command(resume={"choice": choice}))
+
+    def grounding_exercise(self) -> dict[str, Any] | None:
+        """What the pending grounding pause shows (None when the scene is not paused so)."""
+        for pending in self.snapshot().interrupts:
+            value = pending.value if isinstance(pending.value, dict) else {}
+            if value.get("awaiting") == "grounding":
+                return dict(value)
+        return None
 
     # --- who is in the scene (several characters) --------------------------------------
 
@@ -270,6 +305,7 @@ class Rehearsal:
                 "interrupted": "The last turn did not finish; retry it first.",
                 "awaiting_user": "The scene is waiting for your line.",
                 "paused": "The practice is paused; say whether you are safe, or end it.",
+                "grounding": "The scene is paused for a breather: continue, step down or stop.",
                 "new": "This session has not started.",
             }
             raise RehearseError(messages[status])

@@ -54,14 +54,19 @@ class State(InputState):
     stepped_back: list[str] = field(default_factory=list)
     # {"turn", "event": "step_back" | "invite", "speaker": persona id}, in order.
     presence: Annotated[list[dict[str, Any]], operator.add] = field(default_factory=list)
-    # What the user's latest input was: a spoken "line" or a "stage" change (step back,
-    # invite), which routes straight back to the user without a turn.
-    action: Literal["line", "stage"] = "line"
+    # What the user's latest input was: a spoken "line", a "stage" change (step back,
+    # invite), which routes straight back to the user without a turn, or a "pause" they
+    # asked for (a grounding exercise).
+    action: Literal["line", "stage", "pause"] = "line"
     # The director's decisions: {"turn", "speaker": persona id | None, "source":
     # "only" | "address" | "all" | "model" | "activation" | "answer", "reason": str}.
     director: Annotated[list[dict[str, Any]], operator.add] = field(default_factory=list)
     # Who speaks next, set by the director and cleared by the character's reply.
     next_speaker: str | None = None
+    # Grounding pauses (simulator.grounding): {"turn", "event": "offered", "trigger":
+    # "words" | "state" | "user", "matched"}, then {"turn", "event": "continued" |
+    # "stepped_down" | "stopped", ...}. Never dropped; shown in the debrief.
+    grounding: Annotated[list[dict[str, Any]], operator.add] = field(default_factory=list)
     # Written once by the debrief node; its presence means the session is finished.
     debrief: dict[str, Any] | None = None
 
@@ -69,6 +74,11 @@ class State(InputState):
     def paused(self) -> bool:
         """Whether the role-play is paused by the crisis screen."""
         return bool(self.safety) and self.safety[-1]["event"] in ("flagged", "still_paused")
+
+    @property
+    def grounding_pending(self) -> bool:
+        """Whether a grounding pause has been offered and not yet answered."""
+        return bool(self.grounding) and self.grounding[-1]["event"] == "offered"
 
     @property
     def values(self) -> dict[str, float]:

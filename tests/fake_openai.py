@@ -1,7 +1,8 @@
 """A small OpenAI-compatible HTTP server for tests and benchmarks, on 127.0.0.1.
 
 It answers ``POST /v1/chat/completions`` (streaming or not) and ``GET /v1/models``
-with a scripted reply and can misbehave on purpose: answer slowly, hang, refuse with
+with a scripted reply, and ``POST /v1/images/generations`` with a tiny PNG
+(base64-encoded). It can misbehave on purpose: answer slowly, hang, refuse with
 429, fail with 500, drop the connection mid-stream, or send malformed data. Only the
 standard library, so it starts in milliseconds and runs one thread per request.
 
@@ -11,14 +12,37 @@ standard library, so it starts in milliseconds and runs one thread per request.
 
 from __future__ import annotations
 
+import base64
 import json
+import struct
 import threading
 import time
+import zlib
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Literal
 
-__all__ = ["FakeOpenAI"]
+__all__ = ["TINY_PNG", "FakeOpenAI"]
+
+
+def _png(width: int = 2, height: int = 2) -> bytes:
+    """A valid RGB PNG of one teal colour, built by hand (no imaging library)."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    rows = b"".join(b"\x00" + bytes((47, 111, 106)) * width for _ in range(height))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
+
+
+TINY_PNG = _png()
 
 Fault = Literal["none", "hang", "429", "500", "drop", "malformed"]
 
@@ -62,7 +86,10 @@ class FakeOpenAI:
                     fake.in_flight += 1
                     fake.most_in_flight = max(fake.most_in_flight, fake.in_flight)
                 try:
-                    fake.handle(self, body)
+                    if self.path.rstrip("/").endswith("/images/generations"):
+                        fake.image(self, body)
+                    else:
+                        fake.handle(self, body)
                 finally:
                     with fake._count:
                         fake.in_flight -= 1
@@ -90,6 +117,14 @@ class FakeOpenAI:
             assessor="rules",
         )
         return chat_model(settings)
+
+    def image(self, h: Any, body: dict[str, Any]) -> None:
+        """``images.generate``: one tiny PNG, or the configured fault."""
+        if self.fault in ("429", "500"):
+            h._json(int(self.fault), {"error": {"message": f"fake {self.fault}", "type": "fake"}})
+            return
+        encoded = base64.b64encode(TINY_PNG).decode()
+        h._json(200, {"created": 0, "data": [{"b64_json": encoded}]})
 
     def handle(self, h: Any, body: dict[str, Any]) -> None:
         if self.fault == "hang":

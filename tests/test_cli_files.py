@@ -20,7 +20,11 @@ from simulator.paths import bundled_dir
 from simulator.schema import CATEGORIES
 
 BUNDLED_IDS = sorted(p.stem for p in bundled_dir("scenarios").glob("*.yaml"))
-BUNDLED_FILES = len(BUNDLED_IDS) + len(list(bundled_dir("personas").glob("*.yaml")))
+BUNDLED_FILES = (
+    len(BUNDLED_IDS)
+    + len(list(bundled_dir("personas").glob("*.yaml")))
+    + len(list(bundled_dir("learning").glob("*.yaml")))  # the technique notes
+)
 
 # ``file:line: field: message``, the shape every problem is printed in.
 PROBLEM_LINE = re.compile(
@@ -155,8 +159,8 @@ def test_validate_a_bad_file_prints_file_line_field_message(run, tmp_path: Path)
         assert match, f"not a file:line: field: message line: {line!r}"
         assert match["file"] == str(bad)
     assert (
-        f"{bad}:3: category: 'inner-part' is not allowed; use one of difficult-conversation, "
-        "inner-parts, clinical-practice; did you mean 'inner-parts'?"
+        f"{bad}:3: category: 'inner-part' is not allowed; use one of {', '.join(CATEGORIES)}; "
+        "did you mean 'inner-parts'?"
     ) in lines
     assert (
         f"{bad}:9: cast[0].openin_line: unknown key 'openin_line'; did you mean 'opening_line'?"

@@ -103,7 +103,9 @@ def test_no_condition_already_holds_at_the_start(bundled: Catalog) -> None:
 
 def test_every_scenario_has_something_to_reach(bundled: Catalog) -> None:
     # Without any condition, the state could never mark progress in the debrief.
-    assert [s.id for s in bundled.scenarios if not _conditions(s)] == []
+    # A free expression scene has nothing to reach, on purpose.
+    reachable = [s for s in bundled.scenarios if s.category != "expression"]
+    assert [s.id for s in reachable if not _conditions(s)] == []
 
 
 def test_private_notes_only_name_variables_of_every_scenario_using_the_persona(

@@ -23,7 +23,7 @@ from simulator.loader import (
     parse_yaml,
 )
 from simulator.paths import bundled_dir, user_dir
-from simulator.schema import Persona, Scenario
+from simulator.schema import CATEGORIES, Persona, Scenario
 
 # Line numbers in the tests below refer to this text; keep it in step with them.
 SCENE = """\
@@ -187,8 +187,8 @@ def test_wrong_category_is_refused_with_a_suggestion(write, personas) -> None:
             str(path),
             3,
             "category",
-            "'dificult-conversation' is not allowed; use one of difficult-conversation, "
-            "inner-parts, clinical-practice; did you mean 'difficult-conversation'?",
+            "'dificult-conversation' is not allowed; use one of "
+            f"{', '.join(CATEGORIES)}; did you mean 'difficult-conversation'?",
         )
     ]
 

@@ -51,6 +51,8 @@ CATEGORY_NAMES = {
     "difficult-conversation": "Difficult conversations",
     "inner-parts": "Inner parts",
     "clinical-practice": "Clinical practice",
+    "expression": "Free expression",
+    "reframing": "Reframing a thought",
 }
 VERDICTS = {"met": "● Met", "partly": "◐ Partly", "not_yet": "○ Not yet"}
 ENDED = {
@@ -69,6 +71,8 @@ MOVE_NAMES = {
     "dismissal": "Dismissal",
     "threat": "Threats",
 }
+# What a free expression scene (no goals) says where others list their goals.
+NO_GOAL = "Nothing to reach here: say whatever is on your mind, at your own pace."
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|~])")
 
 
@@ -114,6 +118,8 @@ def scenario_card(scenario: Scenario) -> str:
         out += [f"- {escape(p)}" for p in scenario.practises]
     out += ["", "### Your goals"]
     out += [f"- **{escape(g.description)}** {escape(g.success)}" for g in scenario.goals]
+    if not scenario.goals:  # a free expression scene
+        out[-1] = f"### No goal\n\n{NO_GOAL}"
     if scenario.learning.before:
         out += ["", "### Before you start", "", escape(scenario.learning.before)]
     if scenario.learning.notes:
@@ -190,7 +196,7 @@ def say_placeholder(scenario: Scenario) -> str:
 
 def brief_markdown(scenario: Scenario, difficulty: str) -> str:
     """The side panel during practice: goals first, then who and where."""
-    out = ["### Your goals"]
+    out = ["### Your goals" if scenario.goals else f"### No goal\n{NO_GOAL}"]
     for i, goal in enumerate(scenario.goals, 1):
         out.append(f"{i}. **{escape(goal.description)}**  \n{escape(goal.success)}")
     out += [
@@ -445,6 +451,13 @@ def chart_steps(frame: pd.DataFrame) -> list[str]:
 
 
 def _goals(debrief: dict[str, Any]) -> str:
+    summary = debrief.get("expression")
+    if summary:  # a free expression scene has no goals: what the user said, in their words
+        source = " · written by the model" if summary["source"] == "model" else ""
+        return (
+            f"### In your own words\n<span class='meta'>What you said{source}</span>\n\n"
+            f"{escape(summary['text'])}"
+        )
     out = ["### Your goals"]
     for goal in debrief["goals"]:
         out += [
@@ -528,6 +541,11 @@ def _next(debrief: dict[str, Any]) -> str:
             "If things are hard right now, the support line at the top of the page is there "
             "for you.",
         ]
+    if debrief.get("grounding"):
+        from simulator.grounding import pause_lines
+
+        out += ["", "### Pauses to breathe", ""]
+        out += [f"- {escape(row)}" for row in pause_lines(debrief["grounding"])]
     if debrief.get("learning_note"):
         out += ["", "### To take with you", "", escape(debrief["learning_note"])]
     if debrief.get("techniques"):
