@@ -32,6 +32,7 @@ __all__ = [
     "load_note",
     "load_persona",
     "load_scenario",
+    "note_from_text",
     "parse_yaml",
     "persona_from_text",
     "read_text",
@@ -357,6 +358,12 @@ def load_note(path: Path) -> TechniqueNote:
     """A technique note from ``learning/`` (see :class:`~simulator.schema.TechniqueNote`)."""
     file = str(path)
     note: TechniqueNote = _validate(TechniqueNote, parse_yaml(_read_text(path), file), file)
+    return note
+
+
+def note_from_text(text: str, file: str) -> TechniqueNote:
+    """A technique note from YAML text (one carried in a bundle, or a draft)."""
+    note: TechniqueNote = _validate(TechniqueNote, parse_yaml(text, file), file)
     return note
 
 

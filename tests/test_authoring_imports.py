@@ -489,3 +489,64 @@ def test_an_oddly_shaped_bundle_gets_problems_not_a_traceback(
     with pytest.raises(ScenarioFileError) as caught:
         apply_plan(plan_import(path, ws), ws, "rename")
     assert any(p.field == "reveals" for p in caught.value.problems)
+
+
+MY_NOTE = """\
+# My own way of teaching it.
+id: my-downward-arrow
+technique: The downward arrow, my way
+summary: Follow a thought down to the belief under it, one question at a time.
+steps:
+  - Ask what the thought would mean if it were true.
+  - Ask again of the answer.
+"""
+
+
+def _scene_with_my_note(ws: Workspace) -> str:
+    ws.save(MY_NOTE, "note")
+    text = (bundled_dir("scenarios") / "cbt-guided-discovery.yaml").read_text(encoding="utf-8")
+    lines = [line for line in text.splitlines() if not line.startswith("  techniques:")]
+    text = "\n".join(lines).replace(
+        "\nlearning:\n", "\nlearning:\n  techniques: [my-downward-arrow]\n"
+    )
+    return text.replace("id: cbt-guided-discovery", "id: my-cbt", 1)
+
+
+def test_a_bundle_carries_the_authors_own_technique_note(tmp_path: Path, ws: Workspace) -> None:
+    ws.save(_scene_with_my_note(ws))
+    text = export_bundle(ws, "my-cbt")
+    assert "notes: [my-downward-arrow]" in text
+    assert [d.kind for d in read_bundle(text, "b.yaml")] == ["note", "persona", "scenario"]
+    other = Workspace(tmp_path / "other")
+    path = tmp_path / "bundle.yaml"
+    path.write_text(text, encoding="utf-8")
+    plan = plan_import(path, other)
+    saved = apply_plan(plan, other)
+    # The bundled persona is reused, the note and the scenario are new there.
+    assert [(s.kind, s.item_id) for s in saved] == [
+        ("note", "my-downward-arrow"),
+        ("scenario", "my-cbt"),
+    ]
+    assert (tmp_path / "other" / "learning" / "my-downward-arrow.yaml").read_text() == MY_NOTE
+    bundled = ("bundled", bundled_dir("scenarios"), bundled_dir("personas"))
+    theirs = Catalog.load([bundled, ("user", other.folder("scenario"), other.folder("persona"))])
+    assert [n.id for n in theirs.get("my-cbt").learning.notes] == ["my-downward-arrow"]
+
+
+def test_a_different_note_with_the_same_id_is_renamed_with_its_references(
+    tmp_path: Path, ws: Workspace
+) -> None:
+    ws.save(_scene_with_my_note(ws))
+    text = export_bundle(ws, "my-cbt").replace("Ask again of the answer.", "Ask once more.")
+    path = tmp_path / "bundle.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ImportClash, match="note 'my-downward-arrow' is one of yours"):
+        apply_plan(plan_import(path, ws), ws)
+    saved = apply_plan(plan_import(path, ws), ws, "rename")
+    assert [(s.kind, s.item_id) for s in saved] == [
+        ("note", "my-downward-arrow-2"),
+        ("scenario", "my-cbt-2"),
+    ]
+    scenario = Catalog.load().get("my-cbt-2")
+    assert scenario.learning.notes[0].steps[-1] == "Ask once more."
+    assert Catalog.load().get("my-cbt").learning.notes[0].steps[-1] == "Ask again of the answer."

@@ -203,3 +203,17 @@ def test_the_live_check_benchmark_runs() -> None:
     result = run(repeat=2)
     assert result["warm_ms"] > 0 and result["baseline_ms"] > 0
     assert "live check" in summary(result)
+
+
+def test_technique_notes_are_checked_saved_and_never_over_a_bundled_one(ws: Workspace) -> None:
+    checked = ws.check(NOTE)
+    assert checked.kind == "note" and checked.note is not None and checked.ok
+    assert ws.check(NOTE.replace("steps:", "stepz:")).issues[-1].suggestion == (
+        "did you mean 'steps'?"
+    )
+    saved = ws.save(NOTE)
+    assert saved.path == ws.root / "learning" / "my-technique.yaml"
+    assert "my-technique" in ws.notes()
+    bundled = next(iter(ws.ids("note", "bundled")))
+    with pytest.raises(ScenarioFileError, match="is a bundled note"):
+        ws.save(NOTE.replace("id: my-technique", f"id: {bundled}"))

@@ -1,6 +1,7 @@
 """One YAML file that carries a scenario and the personas it uses, to share or archive.
 
-A bundle is a YAML stream of documents: a header, then each persona file, then the
+A bundle is a YAML stream of documents: a header, then the user's own technique notes
+the scenario names (bundled ones are everywhere already), each persona file, then the
 scenario file, each exactly as written (comments included)::
 
     # Rehearse bundle: a scenario and the personas it uses. `rehearse import FILE`.
@@ -69,10 +70,18 @@ def export_bundle(workspace: Workspace, scenario_id: str) -> str:
         raise ScenarioFileError(
             [Problem(i.file, i.line, i.field, i.message) for i in checked.issues]
         )
-    # Only personas named by id need carrying; inline ones travel inside the scenario.
+    # Only what is named by id needs carrying; inline personas and notes travel inside
+    # the scenario, and bundled notes are in every installation.
     data = parse_yaml(text, scenario_id).data
     named = [m["persona"] for m in data.get("cast", []) if isinstance(m.get("persona"), str)]
+    techniques = (data.get("learning") or {}).get("techniques") or []
+    own_notes = [
+        t for t in techniques if isinstance(t, str) and workspace.origin("note", t) == "user"
+    ]
     documents = [
+        _strip_markers(workspace.source_text("note", nid), f"note {nid}") for nid in own_notes
+    ]
+    documents += [
         _strip_markers(workspace.source_text("persona", pid), f"persona {pid}") for pid in named
     ]
     documents.append(_strip_markers(text, f"scenario {scenario_id}"))
@@ -82,7 +91,8 @@ def export_bundle(workspace: Workspace, scenario_id: str) -> str:
         f"bundle: {BUNDLE_FORMAT}\n"
         f"scenario: {scenario_id}\n"
         f"personas: [{', '.join(named)}]\n"
-        f"exported: {time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())}\n"
+        + (f"notes: [{', '.join(own_notes)}]\n" if own_notes else "")
+        + f"exported: {time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())}\n"
     )
     return "---\n".join([header, *documents])
 

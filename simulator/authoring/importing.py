@@ -27,7 +27,7 @@ from simulator.authoring.workspace import Kind, Saved, Workspace, detect_kind, s
 from simulator.authoring.yamltext import dump
 from simulator.errors import Problem, RehearseError, ScenarioFileError
 from simulator.loader import MAX_FILE_BYTES, MAX_NODES, parse_yaml
-from simulator.schema import CATEGORIES, Persona
+from simulator.schema import CATEGORIES, Persona, TechniqueNote
 
 __all__ = ["ImportClash", "Item", "Plan", "apply_plan", "plan_import"]
 
@@ -87,6 +87,10 @@ class Plan:
     @property
     def personas(self) -> list[Item]:
         return [i for i in self.items if i.kind == "persona"]
+
+    @property
+    def technique_notes(self) -> list[Item]:
+        return [i for i in self.items if i.kind == "note"]
 
 
 # --- reading ----------------------------------------------------------------------------
@@ -182,13 +186,24 @@ def _plan_psi(models: list[dict[str, Any]], file: str, style: str | None) -> Pla
 # --- checking and writing ---------------------------------------------------------------
 
 
-def _same_persona(data: dict[str, Any], existing: Persona | None) -> bool:
+def _same(model: type[Persona] | type[TechniqueNote], data: dict[str, Any], existing: Any) -> bool:
+    """Whether ``data`` is, field for field, the persona or note already here."""
     if existing is None:
         return False
     try:
-        return Persona.model_validate(data) == existing
+        return model.model_validate(data) == existing
     except ValueError:
         return False
+
+
+def _rename_note(plan: Plan, old: str, new: str) -> None:
+    """Point every scenario of the plan at the technique note's new id."""
+    for item in plan.scenarios:
+        learning = item.data.get("learning")
+        techniques = learning.get("techniques") if isinstance(learning, dict) else None
+        if isinstance(techniques, list) and old in techniques:
+            learning["techniques"] = [new if t == old else t for t in techniques]
+            item.text = None
 
 
 def _mappings(value: Any) -> list[dict[str, Any]]:
@@ -231,17 +246,21 @@ def _where(workspace: Workspace, kind: Kind, item_id: str) -> str | None:
 
 
 def _settle_ids(plan: Plan, workspace: Workspace, on_clash: OnClash) -> None:
-    known = workspace.personas()
+    known = {"persona": workspace.personas(), "note": workspace.notes()}
+    models = {"persona": Persona, "note": TechniqueNote}
     clashes: list[tuple[Kind, str, str]] = []
     keep: list[Item] = []
-    for item in plan.personas + plan.scenarios:  # personas first: renames reach scenarios
+    # Notes and personas first: their renames reach the scenarios that name them.
+    for item in plan.technique_notes + plan.personas + plan.scenarios:
         item_id = item.item_id
         where = _where(workspace, item.kind, item_id)
         if where is None:
             keep.append(item)
             continue
-        if item.kind == "persona" and _same_persona(item.data, known.get(item_id)):
-            plan.notes.append(f"persona {item_id!r}: the same as the one here already; reused")
+        if item.kind in models and _same(
+            models[item.kind], item.data, known[item.kind].get(item_id)
+        ):
+            plan.notes.append(f"{item.kind} {item_id!r}: the same as the one here already; reused")
             continue
         if item.kind == "scenario" and item.text is not None and not item.generated:
             existing = workspace.source_text("scenario", item_id)
@@ -261,6 +280,8 @@ def _settle_ids(plan: Plan, workspace: Workspace, on_clash: OnClash) -> None:
             item.data["id"], item.text = new, None
             if item.kind == "persona":
                 _rename_persona(plan, item_id, new)
+            elif item.kind == "note":
+                _rename_note(plan, item_id, new)
             if not item.generated:
                 plan.notes.append(f"{item.kind} {item_id!r} {where}: imported as {new!r}")
         elif on_clash == "overwrite" and "bundled" not in where:
@@ -313,7 +334,7 @@ def _comment(plan: Plan) -> str:
 
 
 def apply_plan(plan: Plan, workspace: Workspace, on_clash: OnClash = "refuse") -> list[Saved]:
-    """Check every item, settle clashes, then save them all (personas first).
+    """Check every item, settle clashes, then save them all (notes, personas, scenarios).
 
     Raises :class:`ScenarioFileError` or :class:`ImportClash` with nothing written.
     """
@@ -321,6 +342,12 @@ def apply_plan(plan: Plan, workspace: Workspace, on_clash: OnClash = "refuse") -
     _settle_ids(plan, workspace, on_clash)
     texts = {id(item): item.yaml(_comment(plan)) for item in plan.items}
     problems: list[Problem] = []
+    notes: dict[str, TechniqueNote] = {}
+    for item in plan.technique_notes:
+        checked = workspace.check(texts[id(item)], "note", file=_label(plan, item))
+        problems += _problems(checked.issues, item, plan)
+        if checked.note is not None:
+            notes[checked.note.id] = checked.note
     personas: dict[str, Persona] = {}
     for item in plan.personas:
         checked = workspace.check(texts[id(item)], "persona", file=_label(plan, item))
@@ -329,12 +356,13 @@ def apply_plan(plan: Plan, workspace: Workspace, on_clash: OnClash = "refuse") -
             personas[checked.persona.id] = checked.persona
     for item in plan.scenarios:
         checked = workspace.check(
-            texts[id(item)], "scenario", file=_label(plan, item), personas=personas
+            texts[id(item)], "scenario", file=_label(plan, item), personas=personas, notes=notes
         )
         problems += _problems(checked.issues, item, plan)
     if problems:
         raise ScenarioFileError(problems)
-    saved = [workspace.save(texts[id(item)], "persona") for item in plan.personas]
+    saved = [workspace.save(texts[id(item)], "note") for item in plan.technique_notes]
+    saved += [workspace.save(texts[id(item)], "persona") for item in plan.personas]
     saved += [workspace.save(texts[id(item)], "scenario") for item in plan.scenarios]
     return saved
 

@@ -1,13 +1,14 @@
-"""The user's own scenarios and personas: check, save with history, restore, drafts.
+"""The user's own scenarios, personas and technique notes: check, save, restore, drafts.
 
 Everything lives inside ``REHEARSE_HOME`` (see :mod:`simulator.paths`)::
 
     scenarios/<id>.yaml                       what the catalog loads
     scenarios/.versions/<id>/<stamp>.yaml     every text ever saved under that id
     personas/<id>.yaml, personas/.versions/<id>/<stamp>.yaml
+    learning/<id>.yaml, learning/.versions/<id>/<stamp>.yaml   technique notes
     drafts/<draft-id>.yaml                    what is being typed, valid or not
 
-The catalog reads only the top level of ``scenarios/`` and ``personas/``, so the history
+The catalog reads only the top level of each folder, so the history
 never shows up as a second copy. A save never touches a bundled file and refuses an id
 that a bundled scenario or persona already uses (the catalog would reject the clash).
 Every save is also written to the history, and the text it replaces is kept there first
@@ -32,6 +33,7 @@ from simulator.loader import (
     MAX_FILE_BYTES,
     load_note,
     load_persona,
+    note_from_text,
     parse_yaml,
     persona_from_text,
     scenario_from_text,
@@ -41,9 +43,9 @@ from simulator.schema import Persona, Scenario, TechniqueNote
 
 __all__ = ["Checked", "Draft", "Kind", "Saved", "Version", "Workspace", "detect_kind"]
 
-Kind = Literal["scenario", "persona"]
-KINDS: tuple[Kind, ...] = ("scenario", "persona")
-_FOLDER = {"scenario": "scenarios", "persona": "personas"}
+Kind = Literal["scenario", "persona", "note"]
+KINDS: tuple[Kind, ...] = ("scenario", "persona", "note")
+_FOLDER = {"scenario": "scenarios", "persona": "personas", "note": "learning"}
 _DRAFT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
 _ITEM_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 # A draft may be larger than a scenario file may be (someone pasting a long text to trim
@@ -103,6 +105,7 @@ class Checked:
     item_id: str | None = None
     scenario: Scenario | None = None
     persona: Persona | None = None
+    note: TechniqueNote | None = None
     issues: list[Issue] = field(default_factory=list)
 
     @property
@@ -111,8 +114,10 @@ class Checked:
 
 
 def detect_kind(data: Any) -> Kind:
-    """Whether parsed YAML data looks like a persona or (by default) a scenario."""
+    """Whether parsed YAML data looks like a persona, a technique note or a scenario."""
     keys = set(data) if isinstance(data, Mapping) else set()
+    if not {"cast", "goals", "state", "who"} & keys and {"technique", "steps"} & keys:
+        return "note"
     persona_keys = {"who", "voice", "wants", "fears", "under_pressure", "name"}
     if not {"cast", "goals", "state"} & keys and persona_keys & keys:
         return "persona"
@@ -223,7 +228,7 @@ class Workspace:
     def notes(self) -> dict[str, TechniqueNote]:
         """Technique notes a scenario's ``learning.techniques`` may name (as the catalog
         finds them: ``learning/`` beside the bundled scenarios, then the user's own)."""
-        folders = (self.bundled_folder("scenario").parent / "learning", self.root / "learning")
+        folders = (self.bundled_folder("note"), self.root / "learning")
         return self._load_all("notes", folders, load_note)
 
     def _load_all(
@@ -271,12 +276,14 @@ class Workspace:
         *,
         file: str = "<draft>",
         personas: Mapping[str, Persona] | None = None,
+        notes: Mapping[str, TechniqueNote] | None = None,
         saving: bool = False,
     ) -> Checked:
         """Validate YAML text without writing it; problems come back as :class:`Issue`.
 
         ``kind`` is guessed from the text when not given. A scenario may use the bundled
-        and user personas, plus ``personas`` (e.g. ones imported alongside it). With
+        and user personas and notes, plus ``personas`` and ``notes`` (e.g. ones imported
+        alongside it). With
         ``saving``, an id that belongs to a bundled file is an error too, since
         :meth:`save` would refuse it: an editor shows it while the user types.
         """
@@ -296,9 +303,13 @@ class Workspace:
             if kind == "persona":
                 checked.persona = persona_from_text(text, file)
                 checked.item_id = checked.persona.id
+            elif kind == "note":
+                checked.note = note_from_text(text, file)
+                checked.item_id = checked.note.id
             else:
                 known = {**self.personas(), **(personas or {})}
-                checked.scenario = scenario_from_text(text, file, known, self.notes())
+                known_notes = {**self.notes(), **(notes or {})}
+                checked.scenario = scenario_from_text(text, file, known, known_notes)
                 checked.item_id = checked.scenario.id
         except ScenarioFileError as exc:
             checked.issues = from_problems(exc.problems)
@@ -318,14 +329,21 @@ class Workspace:
     # --- saving and history ----------------------------------------------------------
 
     def save(
-        self, text: str, kind: Kind | None = None, *, personas: Mapping[str, Persona] | None = None
+        self,
+        text: str,
+        kind: Kind | None = None,
+        *,
+        personas: Mapping[str, Persona] | None = None,
+        notes: Mapping[str, TechniqueNote] | None = None,
     ) -> Saved:
         """Save a valid scenario or persona under its id in the user's folder.
 
         Raises :class:`ScenarioFileError` (nothing written) when the text does not
         validate or its id belongs to a bundled file; keep the text as a draft meanwhile.
         """
-        checked = self.check(text, kind, file="<unsaved>", personas=personas, saving=True)
+        checked = self.check(
+            text, kind, file="<unsaved>", personas=personas, notes=notes, saving=True
+        )
         if not checked.ok or checked.item_id is None:
             raise ScenarioFileError(_as_problems(checked.issues))
         kind, item_id = checked.kind, checked.item_id
