@@ -141,6 +141,7 @@ def test_the_studio_handler_plots_the_users_own_sessions(
     # Ben sees one session: his own.
     ben = progress_view(studio, "test-scene", "turns", gr.Request(username="ben"))
     assert ben.frame["session"].tolist() == [1] and ben.frame["value"].tolist() == [1.0]
+    assert "the line starts with your second session" in ben.summary
     # Someone with no finished session sees how to get one.
     nobody = progress_view(studio, ALL, "turns", gr.Request(username="cleo"))
     assert nobody.empty and nobody.frame.empty and "No finished sessions" in nobody.summary

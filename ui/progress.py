@@ -86,6 +86,8 @@ def progress_view(
         if t["best"] is not None and t["n"] > 1:
             summary += f"; your best {_fmt(t['best'], spec.unit)}"
         summary += f". <span class='meta'>{t['n']} session(s){'; ' + better if better else ''}"
+        if t["n"] == 1:  # a line needs two points
+            summary += "; the line starts with your second session"
         summary += "</span>"
     else:
         summary = (
