@@ -48,6 +48,8 @@ class Catalog:
     # Technique notes by id, from each origin's learning/ folder (beside its scenarios/).
     notes: dict[str, TechniqueNote] = field(default_factory=dict)
     note_problems: list[Problem] = field(default_factory=list)
+    # The (origin, scenarios, personas) folders it was loaded from, for reload().
+    folders: list[tuple[str, Path, Path]] = field(default_factory=list)
 
     @classmethod
     def load(cls, folders: Iterable[tuple[str, Path, Path]] | None = None) -> Catalog:
@@ -58,7 +60,7 @@ class Catalog:
                 ("user", user_dir("scenarios"), user_dir("personas")),
             ]
         folders = list(folders)
-        catalog = cls()
+        catalog = cls(folders=folders)
         for _origin, scenarios_dir, _personas in folders:
             for path in _yaml_files(scenarios_dir.parent / "learning"):
                 try:
@@ -106,6 +108,10 @@ class Catalog:
                         entry.scenario = None
                 catalog.entries.append(entry)
         return catalog
+
+    def reload(self) -> Catalog:
+        """A fresh catalog from the same folders: a scenario saved since is in it."""
+        return Catalog.load(self.folders)
 
     @property
     def scenarios(self) -> list[Scenario]:

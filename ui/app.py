@@ -36,6 +36,7 @@ from simulator.catalog import Catalog
 from simulator.review import Reviewers
 from simulator.store import SessionStore
 from ui import render
+from ui.author import Author, author_tab
 from ui.handlers import DebriefView, Practice, Removal, Studio
 from ui.progress import progress_tab
 from ui.review import ReviewDesk, review_tab
@@ -352,6 +353,10 @@ def create_app(
 
             review_tab(ReviewDesk(studio, reviewers))  # ui/review.py: read, comment, export
             progress_tab(studio)  # ui/progress.py: your numbers across sessions, as a plot
+            # ui/author.py: write a scenario (form or YAML), preview, test-run, save, share.
+            author_tab(
+                demo, Author(studio), category=category, scenes=scenario, cheap=cheap, heavy=heavy
+            )
 
         gr.Markdown(footnote(), elem_classes="footnote")
 

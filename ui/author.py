@@ -1,0 +1,1417 @@
+"""The Author tab: write a scenario in a guided form or as YAML, preview, try it, save it.
+
+The form and the YAML view are two views of one document. A form edit is merged into
+the data the YAML holds (:func:`apply_form`), so whatever the form does not show (learning
+notes, keywords, a second character) is kept; a YAML edit refills the form
+(:func:`form_from_data`) whenever the text parses. While the YAML does not parse, the form
+waits rather than overwrite it: nothing the author typed is ever replaced.
+
+Checking reuses :func:`simulator.loader.scenario_from_text`, so the tab and
+``rehearse validate`` name the same line, field and fix. The prompt preview calls
+:func:`simulator.character.character_prompt`, the function the character node calls, so
+the author reads the exact text the model gets. A test run plays the draft through a
+second :class:`~ui.handlers.Studio` whose store is a private temporary file and whose
+catalog holds only drafts: nothing is saved, and the author's own session list stays
+clean.
+
+Saving, versions, drafts and bundles are :mod:`simulator.authoring`'s; the handlers here
+(:class:`Author`) only translate. Like :class:`ui.handlers.Studio`, they take plain values
+plus the ``gr.Request`` and return plain values, so tests call them without a browser.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import hashlib
+import re
+import secrets
+import shutil
+import tempfile
+import threading
+import time
+import weakref
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from simulator.authoring.bundle import export_bundle
+from simulator.authoring.importing import apply_plan, plan_import
+from simulator.authoring.issues import Issue
+from simulator.authoring.lint import lint_scenario
+from simulator.authoring.workspace import Workspace
+from simulator.authoring.yamltext import dump
+from simulator.catalog import Catalog, Entry
+from simulator.character import character_prompt
+from simulator.errors import RehearseError, ScenarioFileError
+from simulator.loader import MAX_FILE_BYTES, parse_yaml
+from simulator.schema import CATEGORIES, Persona, Scenario, StateVariable, compiled
+from simulator.store import SessionStore
+from ui import render
+from ui.handlers import DebriefView, Practice, Studio, owner_of
+
+__all__ = [
+    "MAX_SLIDERS",
+    "Check",
+    "Form",
+    "Preview",
+    "apply_form",
+    "blank_template",
+    "check_text",
+    "dump_yaml",
+    "form_from_data",
+    "preview",
+    "problems_markdown",
+    "values_for_reveal",
+]
+
+MAX_SLIDERS = 8  # hidden variables the preview offers sliders for (the rest stay at start)
+
+GOAL_COLUMNS = ["Goal", "What success looks like", "Met when (optional condition)"]
+STATE_COLUMNS = ["Variable", "Start", "Min", "Max", "Good practice moves it"]
+REVEAL_COLUMNS = ["Fact the character reveals", "Revealed when (condition)"]
+
+# The persona fields the form shows, in the order it shows them.
+PERSONA_FIELDS = ("name", "who", "background", "voice", "wants", "fears", "under_pressure")
+
+
+# --- the form ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Form:
+    """What the guided form holds: plain strings, numbers and table rows.
+
+    ``wants`` and ``fears`` are one item a line. Table rows follow the ``*_COLUMNS``
+    headers; a cell may hold anything the author typed (a word where a number belongs
+    is kept and reported, not dropped).
+    """
+
+    id: str = ""
+    title: str = ""
+    category: str = ""
+    summary: str = ""
+    user_role: str = ""
+    setting: str = ""
+    name: str = ""
+    who: str = ""
+    background: str = ""
+    voice: str = ""
+    wants: str = ""
+    fears: str = ""
+    under_pressure: str = ""
+    opening_line: str = ""
+    goals: list[list[Any]] = field(default_factory=list)
+    state: list[list[Any]] = field(default_factory=list)
+    reveals: list[list[Any]] = field(default_factory=list)
+    difficulty: str = "medium"
+    max_turns: Any = 12
+    end_when: str = ""
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value == int(value):
+        return str(int(value))
+    return str(value)
+
+
+def _lines(value: Any) -> str:
+    if isinstance(value, list):
+        return "\n".join(_text(v) for v in value)
+    return _text(value)
+
+
+def _cast_persona(data: Mapping[str, Any], personas: Mapping[str, Persona]) -> dict[str, Any]:
+    """The first character's persona as data: inline, or resolved from its id."""
+    cast = data.get("cast")
+    member = cast[0] if isinstance(cast, list) and cast and isinstance(cast[0], dict) else {}
+    persona = member.get("persona")
+    if isinstance(persona, dict):
+        return persona
+    if isinstance(persona, str) and persona in personas:
+        return personas[persona].model_dump(mode="json", exclude_defaults=True)
+    return {}
+
+
+def form_from_data(data: Mapping[str, Any], personas: Mapping[str, Persona]) -> Form:
+    """The form's view of a scenario document (which need not be valid yet)."""
+    persona = _cast_persona(data, personas)
+    cast = data.get("cast")
+    member = cast[0] if isinstance(cast, list) and cast and isinstance(cast[0], dict) else {}
+    goals = [
+        [_text(g.get("description")), _text(g.get("success")), _text(g.get("met_when"))]
+        for g in _list(data.get("goals"))
+        if isinstance(g, dict)
+    ]
+    state = []
+    raw_state = data.get("state")
+    if isinstance(raw_state, dict):
+        for name, var in raw_state.items():
+            var = var if isinstance(var, dict) else {"start": var}
+            state.append(
+                [
+                    _text(name),
+                    var.get("start", ""),
+                    var.get("min", 0),
+                    var.get("max", 10),
+                    _text(var.get("desired", "up")),
+                ]
+            )
+    reveals = [
+        [_text(r.get("fact")), _text(r.get("when"))]
+        for r in _list(data.get("reveals"))
+        if isinstance(r, dict)
+    ]
+    difficulty = data.get("difficulty")
+    end = data.get("end") if isinstance(data.get("end"), dict) else {}
+    return Form(
+        id=_text(data.get("id")),
+        title=_text(data.get("title")),
+        category=_text(data.get("category")),
+        summary=_text(data.get("summary")),
+        user_role=_text(data.get("user_role")),
+        setting=_text(data.get("setting")),
+        name=_text(persona.get("name")),
+        who=_text(persona.get("who")),
+        background=_text(persona.get("background")),
+        voice=_text(persona.get("voice")),
+        wants=_lines(persona.get("wants")),
+        fears=_lines(persona.get("fears")),
+        under_pressure=_text(persona.get("under_pressure")),
+        opening_line=_text(member.get("opening_line")),
+        goals=goals,
+        state=state,
+        reveals=reveals,
+        difficulty=_text(difficulty.get("default", "medium"))
+        if isinstance(difficulty, dict)
+        else "medium",
+        max_turns=end.get("max_turns", 12),
+        end_when=_text(end.get("when")),
+    )
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def slug(text: str, fallback: str = "item") -> str:
+    """A lower-case id made from words (``"Ask an open question"`` -> ``ask-an-open``)."""
+    words = re.findall(r"[a-z0-9]+", text.lower())[:3]
+    return "-".join(words) or fallback
+
+
+def _unique(base: str, taken: set[str]) -> str:
+    candidate, n = base, 2
+    while candidate in taken:
+        candidate, n = f"{base}-{n}", n + 1
+    taken.add(candidate)
+    return candidate
+
+
+def _number(cell: Any) -> Any:
+    """A table cell as a number when it reads as one; otherwise as typed (reported later)."""
+    if isinstance(cell, bool):
+        return cell
+    if isinstance(cell, (int, float)):
+        return int(cell) if float(cell).is_integer() else float(cell)
+    text = _text(cell).strip()
+    if not text:
+        return None
+    try:
+        number = float(text)
+    except ValueError:
+        return text
+    return int(number) if number.is_integer() else number
+
+
+def _blank(row: Sequence[Any]) -> bool:
+    return all(not _text(cell).strip() for cell in row)
+
+
+def _set(target: dict[str, Any], key: str, value: Any) -> None:
+    """Set a key, or drop it when the form leaves it empty (so a check says it is missing)."""
+    if value is None or (isinstance(value, (str, list)) and not value):
+        target.pop(key, None)
+    else:
+        target[key] = value
+
+
+def _persona_from_form(form: Form) -> dict[str, Any]:
+    return {
+        "name": form.name.strip(),
+        "who": form.who.strip(),
+        "background": form.background.strip(),
+        "voice": form.voice.strip(),
+        "wants": [w.strip() for w in form.wants.splitlines() if w.strip()],
+        "fears": [f.strip() for f in form.fears.splitlines() if f.strip()],
+        "under_pressure": form.under_pressure.strip(),
+    }
+
+
+def apply_form(
+    data: Mapping[str, Any], form: Form, personas: Mapping[str, Persona]
+) -> dict[str, Any]:
+    """``data`` with the form's fields written in; everything the form does not show is kept."""
+    out: dict[str, Any] = _copy(dict(data))
+    _set(out, "id", form.id.strip())
+    _set(out, "title", form.title.strip())
+    _set(out, "category", form.category.strip())
+    _set(out, "summary", form.summary.strip())
+    _set(out, "user_role", form.user_role.strip())
+    _set(out, "setting", form.setting.strip())
+
+    cast = out.get("cast") if isinstance(out.get("cast"), list) else []
+    member = cast[0] if cast and isinstance(cast[0], dict) else {}
+    wanted = _persona_from_form(form)
+    current = member.get("persona")
+    if isinstance(current, str) and current in personas:
+        resolved = personas[current].model_dump(mode="json", exclude_defaults=True)
+        if all(
+            resolved.get(k, "" if k not in ("wants", "fears") else []) == v
+            for k, v in wanted.items()
+        ):
+            persona: Any = current  # unchanged: keep the reference to the shared persona
+        else:
+            persona = {**resolved, **{k: v for k, v in wanted.items()}}
+    else:
+        persona = dict(current) if isinstance(current, dict) else {}
+        if "id" not in persona:
+            persona["id"] = slug(form.name, "character")
+        for key, value in wanted.items():
+            _set(persona, key, value)
+        # Keep the persona's own keys in the schema's order with id first.
+        persona = _ordered(persona, ("id", *PERSONA_FIELDS))
+    member = {**member, "persona": persona}
+    _set(member, "opening_line", form.opening_line.strip())
+    member = _ordered(member, ("persona", "relationship", "opening_line"))
+    out["cast"] = [member, *cast[1:]]
+
+    old_goals = [g for g in _list(out.get("goals")) if isinstance(g, dict)]
+    taken: set[str] = set()
+    goals = []
+    for i, row in enumerate(r for r in form.goals if not _blank(r)):
+        row = [*row, "", "", ""][:3]
+        goal = dict(old_goals[i]) if i < len(old_goals) else {}
+        if not goal.get("id"):
+            goal["id"] = slug(_text(row[0]), f"goal-{i + 1}")
+        goal["id"] = _unique(str(goal["id"]), taken)
+        _set(goal, "description", _text(row[0]).strip())
+        _set(goal, "success", _text(row[1]).strip())
+        _set(goal, "met_when", _text(row[2]).strip())
+        goals.append(_ordered(goal, ("id", "description", "success", "met_when")))
+    _set(out, "goals", goals)
+
+    old_state = out.get("state") if isinstance(out.get("state"), dict) else {}
+    state: dict[str, Any] = {}
+    for row in (r for r in form.state if not _blank(r)):
+        name, start, low, high, desired = [*row, "", "", "", "", ""][:5]
+        name = _text(name).strip() or f"variable_{len(state) + 1}"
+        var = dict(old_state.get(name) or {}) if isinstance(old_state.get(name), dict) else {}
+        _set(var, "start", _number(start))
+        _set(var, "min", _number(low))
+        _set(var, "max", _number(high))
+        _set(var, "desired", _text(desired).strip() or None)
+        state[name] = _ordered(var, ("start", "min", "max", "desired", "description"))
+    _set(out, "state", state)
+
+    old_reveals = [r for r in _list(out.get("reveals")) if isinstance(r, dict)]
+    taken = set()
+    reveals = []
+    for i, row in enumerate(r for r in form.reveals if not _blank(r)):
+        fact, when = [*row, "", ""][:2]
+        reveal = dict(old_reveals[i]) if i < len(old_reveals) else {}
+        if not reveal.get("id"):
+            reveal["id"] = slug(_text(fact), f"reveal-{i + 1}")
+        reveal["id"] = _unique(str(reveal["id"]), taken)
+        _set(reveal, "fact", _text(fact).strip())
+        _set(reveal, "when", _text(when).strip())
+        reveals.append(_ordered(reveal, ("id", "character", "fact", "when")))
+    if reveals or "reveals" in out:
+        out["reveals"] = reveals
+
+    difficulty = dict(out["difficulty"]) if isinstance(out.get("difficulty"), dict) else {}
+    _set(difficulty, "default", form.difficulty or None)
+    out["difficulty"] = _ordered(difficulty, ("default",))
+    end = dict(out["end"]) if isinstance(out.get("end"), dict) else {}
+    _set(end, "when", form.end_when.strip())
+    _set(end, "max_turns", _number(form.max_turns))
+    out["end"] = end
+    return _ordered(out, tuple(Scenario.model_fields))
+
+
+def _copy(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_copy(v) for v in value]
+    return value
+
+
+def _ordered(mapping: Mapping[str, Any], order: Sequence[str]) -> dict[str, Any]:
+    """``mapping`` with the keys of ``order`` first (in that order), then the rest as they were."""
+    first = {k: mapping[k] for k in order if k in mapping}
+    return {**first, **{k: v for k, v in mapping.items() if k not in first}}
+
+
+# --- YAML text --------------------------------------------------------------------------
+
+
+def _whole(value: Any) -> Any:
+    """Numbers as people write them: ``4``, not pydantic's ``4.0``."""
+    if isinstance(value, dict):
+        return {k: _whole(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_whole(v) for v in value]
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def dump_yaml(data: Mapping[str, Any]) -> str:
+    """The document as the YAML view shows it (and as a save writes it)."""
+    return dump(_whole(dict(data)))
+
+
+def blank_template(taken: set[str] | None = None) -> dict[str, Any]:
+    """A small complete scenario with every required key, each saying what belongs there."""
+    return {
+        "id": _unique("my-scenario", set(taken or ())),
+        "title": "My scenario",
+        "category": "difficult-conversation",
+        "summary": "One or two sentences the person reads before they start.",
+        "user_role": "Who the person practising is in this scene.",
+        "setting": "Where and when the conversation takes place.",
+        "cast": [
+            {
+                "persona": {
+                    "id": "other-person",
+                    "name": "Alex",
+                    "who": "Who they are to the person practising.",
+                    "voice": "How they speak: short sentences, a little guarded.",
+                    "background": "What has happened to them that shapes how they react.",
+                    "wants": ["What they want from this conversation"],
+                    "fears": ["What they fear or protect"],
+                    "under_pressure": "What they do when pushed, blamed or cornered.",
+                },
+                "opening_line": "You wanted to talk?",
+            }
+        ],
+        "goals": [
+            {
+                "id": "open-question",
+                "description": "Ask what is going on for them.",
+                "success": "You ask an open question and listen to the answer.",
+                "met_when": "trust >= 6",
+            }
+        ],
+        "state": {
+            "trust": {"start": 4, "min": 0, "max": 10, "desired": "up"},
+            "defensiveness": {"start": 6, "min": 0, "max": 10, "desired": "down"},
+        },
+        "reveals": [
+            {
+                "id": "what-happened",
+                "fact": "Something they only say once they trust you.",
+                "when": "trust >= 6",
+            }
+        ],
+        "difficulty": {"default": "medium"},
+        "end": {"max_turns": 10},
+    }
+
+
+def duplicate_data(scenario: Scenario, taken: set[str]) -> dict[str, Any]:
+    """A copy of a loaded scenario under a new id, with its characters written inline.
+
+    Inline characters make the copy stand alone: changing a shared persona file later
+    does not change it, and editing the character in the form changes only the copy.
+    """
+    data = scenario.model_dump(mode="json", exclude_defaults=True)
+    data["id"] = _unique(f"{scenario.id}-copy", set(taken))
+    data["title"] = f"{scenario.title} (copy)"
+    # exclude_defaults drops a variable's 0..10 range; the form shows it, so the YAML does.
+    for variables in [data.get("state", {})] + [m.get("state") or {} for m in data["cast"]]:
+        for name, var in variables.items():
+            variables[name] = {"start": var["start"], "min": 0, "max": 10, **var}
+    return _ordered(data, tuple(Scenario.model_fields))
+
+
+# --- checking ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Check:
+    """What the YAML view holds now: its data when it parses, its scenario when it is valid."""
+
+    data: dict[str, Any] | None
+    scenario: Scenario | None
+    issues: list[Issue]
+
+    @property
+    def parses(self) -> bool:
+        return self.data is not None
+
+    @property
+    def errors(self) -> list[Issue]:
+        return [i for i in self.issues if i.severity == "error"]
+
+
+DRAFT_FILE = "your draft"
+
+
+def check_text(
+    workspace: Workspace, text: str, personas: Mapping[str, Persona] | None = None
+) -> Check:
+    """Parse and validate the YAML view's text, as ``rehearse validate`` would a file.
+
+    A bundled scenario's id is an error here already (a save would refuse it), so the
+    author hears about it while typing, not when pressing Save.
+    """
+    try:
+        data = parse_yaml(text, DRAFT_FILE).data if len(text) <= MAX_FILE_BYTES else None
+    except ScenarioFileError:
+        data = None
+    checked = workspace.check(text, "scenario", file=DRAFT_FILE, personas=personas, saving=True)
+    scenario = checked.scenario if checked.ok else None
+    issues = list(checked.issues)
+    if scenario is not None:  # what a clinician would want to know, once it is valid
+        issues += lint_scenario(scenario, text, DRAFT_FILE)
+    return Check(data, scenario, issues)
+
+
+# pydantic's wording, in the words of someone who does not write code.
+_PLAIN = [
+    (re.compile(r"^Input should be a valid (?:number|integer).*"), "should be a number, like 4"),
+    (re.compile(r"^Input should be a valid string.*"), "should be text"),
+    (re.compile(r"^Input should be a valid list.*"), "should be a list: lines starting with '- '"),
+    (
+        re.compile(r"^Input should be a valid dictionary.*"),
+        "should be a group of 'key: value' lines, indented under it",
+    ),
+    (re.compile(r"^String should have at least 1 character.*"), "cannot be empty"),
+    (re.compile(r"^List should have at least 1 item.*"), "needs at least one entry"),
+    (re.compile(r"^Dictionary should have at least 1 item.*"), "needs at least one entry"),
+    (
+        re.compile(r"^String should match pattern '\^\[a-z0-9\].*"),
+        "use lower-case letters, digits and hyphens only, like 'my-scene'",
+    ),
+    (re.compile(r"^Input should be less than or equal to (\S+)"), r"should be at most \1"),
+    (re.compile(r"^Input should be greater than or equal to (\S+)"), r"should be at least \1"),
+]
+
+
+def plain(message: str) -> str:
+    """A validation message in plain words (the loader's own wording when it has one)."""
+    for pattern, words in _PLAIN:
+        if pattern.match(message):
+            return pattern.sub(words, message)
+    return message
+
+
+def problems_markdown(issues: Sequence[Issue]) -> str:
+    """The check's verdict for the page: each problem with its line, field and fix."""
+    errors = [i for i in issues if i.severity == "error"]
+    warnings = [i for i in issues if i.severity != "error"]
+    if errors:
+        count = "1 problem" if len(errors) == 1 else f"{len(errors)} problems"
+        out = f"✗ **{count} to fix**\n" + "\n".join(_issue_row(i) for i in errors)
+    else:
+        out = "✓ **Valid.** You can preview it, test-run it and save it."
+    if warnings:
+        out += "\n\n**Worth a look:**\n" + "\n".join(_issue_row(i) for i in warnings)
+    return out
+
+
+def _issue_row(issue: Issue) -> str:
+    where = f"Line {issue.line}" if issue.line else "The whole text"
+    field_name = f" · `{issue.field}`" if issue.field else ""
+    fix = f" → *{_escape_md(issue.suggestion)}*" if issue.suggestion else ""
+    return f"- **{where}**{field_name}: {_escape_md(plain(issue.message))}{fix}"
+
+
+def _escape_md(text: str) -> str:
+    return text.replace("<", "&lt;").replace(">", "&gt;")
+
+
+# --- the prompt preview -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Preview:
+    """The character's system prompt for some hidden values, and what differs from the start."""
+
+    prompt: str
+    start_prompt: str
+    revealed: list[str]  # reveal ids whose condition holds for these values
+    changes: list[str]  # lines added (+) or removed (-) against the start prompt
+
+
+def _record(values: Mapping[str, float]) -> dict[str, Any]:
+    # The shape the graph's open_scene writes for turn 0; character_prompt reads "values".
+    return {"turn": 0, "values": dict(values), "deltas": {}, "moves": [], "goals": []}
+
+
+def preview(
+    scenario: Scenario,
+    difficulty: str = "",
+    values: Mapping[str, float] | None = None,
+    persona_id: str | None = None,
+) -> Preview:
+    """The exact prompt the character gets at the start, and with ``values`` in play."""
+    member = scenario.member(persona_id) if persona_id else scenario.cast[0]
+    level = difficulty or scenario.difficulty.default
+    start = scenario.start_state()
+    now = {**start, **(values or {})}
+    start_prompt = character_prompt(scenario, member, level, [_record(start)])
+    prompt = character_prompt(scenario, member, level, [_record(now)])
+    first = scenario.cast[0].persona_id
+    view = scenario.view(now, member.persona_id)
+    revealed = [
+        r.id
+        for r in scenario.reveals
+        if (r.character or first) == member.persona_id and compiled(r.when).holds(view)
+    ]
+    changes = [
+        line
+        for line in difflib.ndiff(start_prompt.splitlines(), prompt.splitlines())
+        if line[:2] in ("+ ", "- ")
+    ]
+    return Preview(prompt, start_prompt, revealed, changes)
+
+
+def values_for_reveal(scenario: Scenario, reveal_id: str) -> dict[str, float]:
+    """Hidden values, near the start, under which a reveal's condition holds."""
+    reveal = next((r for r in scenario.reveals if r.id == reveal_id), None)
+    values = scenario.start_state()
+    if reveal is None:
+        return values
+    owner = reveal.character or scenario.cast[0].persona_id
+    variables = scenario.variables()
+    condition = compiled(reveal.when)
+    # The alternative ("or") that needs the smallest change from the start.
+    group = min(
+        condition.groups, key=lambda g: sum(c.distance(scenario.view(values, owner)) for c in g)
+    )
+    for clause in group:
+        name = clause.variable
+        if name not in variables:
+            name = scenario.qualify(owner, name)
+        var = variables.get(name) or StateVariable(start=0)
+        step = 1.0 if var.max - var.min >= 2 else (var.max - var.min) / 10
+        target = {
+            ">=": clause.value,
+            ">": clause.value + step,
+            "<=": clause.value,
+            "<": clause.value - step,
+            "==": clause.value,
+            "!=": clause.value + step if clause.value + step <= var.max else clause.value - step,
+        }[clause.op]
+        current = values.get(name, var.start)
+        if not clause.holds({clause.variable: current}):
+            values[name] = min(max(target, var.min), var.max)
+    return values
+
+
+# --- the handlers -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Editor:
+    """The editor at one moment: the YAML text, the form's view of it, the verdict."""
+
+    text: str
+    form: Form | None  # None: the YAML does not parse, so the form keeps what it shows
+    verdict: str  # Markdown: valid, or each problem with its line, field and fix
+    valid: bool
+    variables: list[tuple[str, float, float, float]]  # (name, min, max, start) for sliders
+    reveals: list[tuple[str, str]]  # (label, reveal id)
+    characters: list[tuple[str, str]]  # (name, persona id)
+    notice: str = ""
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    """What a save did, for the page."""
+
+    scenario_id: str
+    notice: str
+    versions: list[tuple[str, str]]  # (label, stamp), newest first
+
+
+def draft_id(owner: str) -> str:
+    """The draft file of one signed-in user (one draft each; without --auth, one in all)."""
+    if not owner:
+        return "author"
+    # A hash, not the name: any user name maps to a valid, distinct file name.
+    return "author-" + hashlib.sha256(owner.encode("utf-8")).hexdigest()[:24]
+
+
+class Author:
+    """The Author tab's handlers over a :class:`~ui.handlers.Studio` and a :class:`Workspace`.
+
+    Test runs go through ``self.tryouts``, a Studio of their own: a temporary store (the
+    draft's practice is not the author's practice history) and a catalog that holds only
+    the drafts being tried, each under an id of its own so two authors never share one.
+    """
+
+    def __init__(self, studio: Studio, workspace: Workspace | None = None) -> None:
+        self.studio = studio
+        self.workspace = workspace or Workspace()
+        folder = Path(tempfile.mkdtemp(prefix="rehearse-tryouts-"))
+        store = SessionStore(folder / "tryouts.sqlite")
+        self.tryouts = Studio(
+            store,
+            studio.model,
+            Catalog(),
+            model_name=studio.model_name,
+            assessor=studio.assessor,
+            model_slots=studio.model_slots,
+        )
+        # One limit on model calls for practice and test runs together.
+        self.tryouts._slots = studio._slots
+        self._tried: dict[str, str] = {}  # owner: the id their current test run uses
+        self._lock = threading.Lock()
+        self._drafts_lock = threading.Lock()
+        self._tickets = 0
+        self._written: dict[str, int] = {}  # owner: ticket of the edit their draft holds
+        weakref.finalize(self, _close_tryouts, store, folder)
+
+    # --- reading the draft ----------------------------------------------------------
+
+    @property
+    def personas(self) -> dict[str, Persona]:
+        """Personas a draft may name: the studio's catalog (bundled and the user's)."""
+        return dict(self.studio.catalog.personas)
+
+    def editor(self, text: str, *, form: bool = True, notice: str = "") -> Editor:
+        """Check ``text`` and describe it for the page."""
+        check = check_text(self.workspace, text, self.personas)
+        scenario = check.scenario
+        variables: list[tuple[str, float, float, float]] = []
+        reveals: list[tuple[str, str]] = []
+        characters: list[tuple[str, str]] = []
+        if scenario is not None:
+            variables = [
+                (name, var.min, var.max, var.start) for name, var in scenario.variables().items()
+            ]
+            reveals = [(f"{r.id}: when {r.when}", r.id) for r in scenario.reveals]
+            characters = [
+                (scenario.persona(m.persona_id).name, m.persona_id) for m in scenario.cast
+            ]
+        return Editor(
+            text=text,
+            form=form_from_data(check.data, self.personas) if form and check.data else None,
+            verdict=problems_markdown(check.issues),
+            valid=scenario is not None,
+            variables=variables,
+            reveals=reveals,
+            characters=characters,
+            notice=notice,
+        )
+
+    def _ticket(self) -> int:
+        """A number in the order edits arrive, so an older edit never overwrites a newer one."""
+        with self._drafts_lock:
+            self._tickets += 1
+            return self._tickets
+
+    def _keep(self, text: str, request: gr.Request | None, ticket: int | None = None) -> None:
+        owner = owner_of(request)
+        ticket = ticket if ticket is not None else self._ticket()
+        try:
+            # One write at a time, newest wins: keystroke events of one page may run at
+            # once and finish out of order (and the workspace's temporary file name is
+            # per process, not per write).
+            with self._drafts_lock:
+                if ticket < self._written.get(owner, 0):
+                    return  # a later edit is already kept
+                self.workspace.save_draft(draft_id(owner), text)
+                self._written[owner] = ticket
+        except RehearseError as exc:
+            raise gr.Error(str(exc)) from None
+
+    def resume(self, request: gr.Request | None) -> Editor:
+        """The requesting user's draft as they left it (a reload, a restart), or a template."""
+        text = self.workspace.load_draft(draft_id(owner_of(request)))
+        if text is None:
+            return self.editor(dump_yaml(blank_template(self._taken())))
+        return self.editor(text, notice="Your draft is back as you left it.")
+
+    def _taken(self) -> set[str]:
+        return {s.id for s in self.studio.catalog.scenarios} | set(
+            self.workspace.ids("scenario", "user")
+        )
+
+    # --- starting points ------------------------------------------------------------
+
+    def start_blank(self, request: gr.Request | None) -> Editor:
+        """A complete small scenario whose every field says what belongs in it."""
+        text = dump_yaml(blank_template(self._taken()))
+        self._keep(text, request)
+        return self.editor(text, notice="A new scenario from the template.")
+
+    def start_empty(self, request: gr.Request | None) -> Editor:
+        """An empty form to fill in; the check lists what is still missing."""
+        empty = apply_form({}, Form(category="difficult-conversation"), self.personas)
+        text = dump_yaml(empty)
+        self._keep(text, request)
+        return self.editor(text, notice="An empty form: fill it in from the top.")
+
+    def start_copy(self, scenario_id: str | None, request: gr.Request | None) -> Editor:
+        """A copy of a bundled or saved scenario under a new id, its characters inline."""
+        if not scenario_id:
+            raise gr.Error("Choose a scenario to copy first.")
+        try:
+            scenario = self.studio.catalog.get(scenario_id)
+        except RehearseError as exc:
+            raise gr.Error(str(exc)) from None
+        text = dump_yaml(duplicate_data(scenario, self._taken()))
+        self._keep(text, request)
+        return self.editor(text, notice=f"A copy of “{scenario.title}”, ready to change.")
+
+    def copy_choices(self) -> list[tuple[str, str]]:
+        return [(f"{s.title} ({s.id})", s.id) for s in self.studio.catalog.scenarios]
+
+    # --- editing --------------------------------------------------------------------
+
+    def edit_yaml(self, text: str, request: gr.Request | None) -> Editor:
+        """The author typed in the YAML view: keep the draft, check it, refill the form."""
+        ticket = self._ticket()
+        text = text or ""
+        self._keep(text, request, ticket)
+        return self.editor(text)
+
+    def edit_form(self, text: str, form: Form, request: gr.Request | None) -> Editor:
+        """The author changed the form: write it into the YAML, keeping what it does not show.
+
+        While the YAML does not parse the form cannot be merged into it, and the YAML is
+        left exactly as it is (the author's text is never replaced by a guess).
+        """
+        ticket = self._ticket()
+        check = check_text(self.workspace, text or "", self.personas)
+        if check.data is None:
+            editor = self.editor(text or "", form=False)
+            return dataclasses.replace(
+                editor,
+                notice="The YAML has a problem the form cannot work around; fix it there "
+                "first (see below). Your form changes are waiting.",
+            )
+        new = dump_yaml(apply_form(check.data, form, self.personas))
+        self._keep(new, request, ticket)
+        return self.editor(new, form=False)
+
+    # --- the prompt preview ---------------------------------------------------------
+
+    def _scenario(self, text: str) -> Scenario:
+        check = check_text(self.workspace, text or "", self.personas)
+        if check.scenario is None:
+            raise gr.Error("Fix the problems listed under the YAML first.")
+        return check.scenario
+
+    def preview(
+        self,
+        text: str,
+        difficulty: str,
+        persona_id: str | None,
+        values: Mapping[str, float] | None = None,
+    ) -> Preview:
+        """The character's prompt at the start, and with these hidden values."""
+        scenario = self._scenario(text)
+        known = {m.persona_id for m in scenario.cast}
+        who = persona_id if persona_id in known else None
+        variables = scenario.variables()
+        clipped = {
+            k: min(max(float(v), variables[k].min), variables[k].max)
+            for k, v in (values or {}).items()
+            if k in variables and v is not None
+        }
+        return preview(scenario, difficulty, clipped, who)
+
+    def reveal_values(self, text: str, reveal_id: str | None) -> dict[str, float]:
+        """Hidden values under which this reveal's condition holds (for the sliders)."""
+        scenario = self._scenario(text)
+        if not reveal_id:
+            return scenario.start_state()
+        return values_for_reveal(scenario, reveal_id)
+
+    # --- test runs ------------------------------------------------------------------
+
+    def try_start(self, text: str, difficulty: str, request: gr.Request | None) -> Practice:
+        """Play the draft as it is now, unsaved, with the studio's model."""
+        scenario = self._scenario(text)
+        owner = owner_of(request)
+        run_id = f"{scenario.id}-try-{secrets.token_hex(4)}"[:100]
+        trial = scenario.model_copy(update={"id": run_id})
+        with self._lock:
+            old = self._tried.get(owner)
+            catalog = self.tryouts.catalog
+            kept = [e for e in catalog.entries if e.scenario is None or e.scenario.id != old]
+            catalog.entries = [*kept, Entry(Path(f"<draft {run_id}>"), "draft", trial)]
+            self._tried[owner] = run_id
+        return self.tryouts.start(run_id, difficulty or scenario.difficulty.default, request)
+
+    def try_send(self, session_id: str, line: str, request: gr.Request | None) -> Any:
+        """A line in the test run; the reply streams in like in practice."""
+        yield from self.tryouts.send(session_id, line, request)
+
+    def try_end(self, session_id: str, request: gr.Request | None) -> DebriefView:
+        return self.tryouts.end(session_id, request)
+
+    # --- saving and versions --------------------------------------------------------
+
+    def save(self, text: str, request: gr.Request | None) -> SaveResult:
+        """Save the draft into the user's folder; the catalog (and so the list) reloads."""
+        text = text or ""
+        self._keep(text, request)
+        try:
+            saved = self.workspace.save(text, "scenario", personas=self.personas)
+        except ScenarioFileError as exc:
+            raise gr.Error(
+                "Not saved: " + "; ".join(_problem_words(p) for p in exc.problems[:3])
+            ) from None
+        except RehearseError as exc:
+            raise gr.Error(f"Not saved: {exc}") from None
+        self.studio.catalog = self.studio.catalog.reload()
+        listed = any(s.id == saved.item_id for s in self.studio.catalog.scenarios)
+        where = "It is in the practice list now." if listed else _NOT_LISTED
+        kept = " The previous version is kept under Versions." if saved.replaced else ""
+        return SaveResult(
+            saved.item_id,
+            f"Saved “{saved.item_id}” to your scenarios. {where}{kept}",
+            self.versions(saved.item_id),
+        )
+
+    def versions(self, scenario_id: str | None) -> list[tuple[str, str]]:
+        """(label, stamp) of every saved version of a scenario of the user's, newest first."""
+        if not scenario_id or not _ID.match(scenario_id):
+            return []
+        kept = self.workspace.versions("scenario", scenario_id)
+        return [
+            (
+                time.strftime("%d %b %Y %H:%M:%S", time.localtime(v.saved_at))
+                + (" (current)" if i == 0 else ""),
+                v.stamp,
+            )
+            for i, v in enumerate(kept)
+        ]
+
+    def version_text(self, scenario_id: str, stamp: str | None) -> str:
+        """One saved version's text, to read before restoring it."""
+        if not stamp:
+            return ""
+        try:
+            return self.workspace.version("scenario", scenario_id, stamp).text()
+        except RehearseError as exc:
+            raise gr.Error(str(exc)) from None
+
+    def restore(self, scenario_id: str, stamp: str | None, request: gr.Request | None) -> Editor:
+        """Make an earlier version current again (a save itself, so it can be undone too)."""
+        if not stamp:
+            raise gr.Error("Choose a version to restore first.")
+        try:
+            saved = self.workspace.restore("scenario", scenario_id, stamp)
+        except RehearseError as exc:
+            raise gr.Error(f"Not restored: {exc}") from None
+        self.studio.catalog = self.studio.catalog.reload()
+        text = saved.path.read_text(encoding="utf-8")
+        self._keep(text, request)
+        return self.editor(
+            text,
+            notice="The version is restored and saved; the one it replaced is kept too.",
+        )
+
+    # --- export and import ----------------------------------------------------------
+
+    def export(self, text: str) -> Path:
+        """The saved scenario the draft names, with the personas it uses, as one YAML file."""
+        check = check_text(self.workspace, text or "", self.personas)
+        scenario_id = check.data.get("id") if check.data else None
+        known = isinstance(scenario_id, str) and self.workspace.origin("scenario", scenario_id)
+        if not known:
+            raise gr.Error("Save the scenario first: an export carries the saved version.")
+        try:
+            bundle = export_bundle(self.workspace, scenario_id)
+        except RehearseError as exc:
+            raise gr.Error(f"Not exported: {exc}") from None
+        target = self.studio._download_folder() / f"{scenario_id}.rehearse.yaml"
+        target.write_text(bundle, encoding="utf-8")
+        return target
+
+    def import_file(self, path: str | Path | None, request: gr.Request | None) -> Editor:
+        """Import a bundle, a scenario or persona file, a character card or a Patient-Ψ model.
+
+        Everything it holds is saved to the user's folders (ids already taken get free
+        ones, nothing is overwritten) and its scenario opens in the editor.
+        """
+        if not path:
+            raise gr.Error("Choose a file to import.")
+        try:
+            plan = plan_import(Path(path), self.workspace)
+            saved = apply_plan(plan, self.workspace, on_clash="rename")
+        except RehearseError as exc:
+            raise gr.Error(f"Not imported: {exc}") from None
+        self.studio.catalog = self.studio.catalog.reload()
+        scenarios = [s for s in saved if s.kind == "scenario"]
+        names = ", ".join(f"{s.kind} “{s.item_id}”" for s in saved)
+        notes = "".join(f"\n- {note}" for note in plan.notes)
+        notice = f"Imported and saved to your folder: {names}." + (
+            f"\n\nWhat could not be carried over:{notes}" if notes else ""
+        )
+        if not scenarios:
+            return dataclasses.replace(self.resume(request), notice=notice)
+        text = scenarios[0].path.read_text(encoding="utf-8")
+        self._keep(text, request)
+        return self.editor(text, notice=notice)
+
+
+_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+_NOT_LISTED = (
+    "This studio lists scenarios from other folders, so it appears after a restart "
+    "without those options."
+)
+
+
+def _problem_words(problem: Any) -> str:
+    where = f"line {problem.line}, " if problem.line else ""
+    field_name = f"{problem.field}: " if problem.field else ""
+    return f"{where}{field_name}{plain(problem.message)}"
+
+
+def _close_tryouts(store: SessionStore, folder: Path) -> None:
+    store.close()
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+# --- the tab ----------------------------------------------------------------------------
+
+# The form's components, in the order their values reach the handlers.
+FORM_FIELDS = [f.name for f in dataclasses.fields(Form)]
+_TABLES = {"goals": GOAL_COLUMNS, "state": STATE_COLUMNS, "reveals": REVEAL_COLUMNS}
+
+
+def _rows(value: Any) -> list[list[Any]]:
+    """A table's value as rows, whatever shape Gradio hands over."""
+    if value is None:
+        return []
+    if hasattr(value, "values") and hasattr(value, "columns"):  # a DataFrame
+        return [list(row) for row in value.values.tolist()]
+    if isinstance(value, dict):
+        return [list(row) for row in value.get("data") or []]
+    return [list(row) for row in value]
+
+
+def form_from_values(values: Sequence[Any]) -> Form:
+    """A :class:`Form` from the form components' values (in ``FORM_FIELDS`` order)."""
+    given = dict(zip(FORM_FIELDS, values, strict=True))
+    for name in _TABLES:
+        given[name] = _rows(given[name])
+    for name, value in given.items():
+        if name not in _TABLES and name != "max_turns":
+            given[name] = _text(value)
+    return Form(**given)
+
+
+def form_values(form: Form) -> list[Any]:
+    """The components' values for a :class:`Form`; each table ends with a blank row to fill."""
+    out: list[Any] = []
+    for name in FORM_FIELDS:
+        value = getattr(form, name)
+        if name in _TABLES:
+            value = [[_text(c) for c in row] for row in value] + [[""] * len(_TABLES[name])]
+        elif name == "max_turns":
+            value = _number(value) if isinstance(_number(value), (int, float)) else None
+        out.append(value)
+    return out
+
+
+def author_tab(
+    demo: gr.Blocks,
+    author: Author,
+    *,
+    category: gr.Radio,
+    scenes: gr.Radio,
+    cheap: Mapping[str, Any],
+    heavy: Mapping[str, Any],
+) -> None:
+    """The Author tab (built inside the page's ``gr.Tabs``), wired to ``author``.
+
+    ``category`` and ``scenes`` are the Choose tab's lists: a save refreshes them, so the
+    new scenario can be practised at once. ``cheap`` and ``heavy`` are the page's event
+    settings; test runs call the model, so they are ``heavy``.
+    """
+    with gr.Tab("Author", id="author"):
+        _author_tab(demo, author, category, scenes, cheap, heavy)
+
+
+def _author_tab(
+    demo: gr.Blocks,
+    author: Author,
+    category: gr.Radio,
+    scenes: gr.Radio,
+    cheap: Mapping[str, Any],
+    heavy: Mapping[str, Any],
+) -> None:
+    studio = author.studio
+    gr.Markdown(
+        "Write a scenario in the form or as YAML; each updates the other. It is checked "
+        "as you type, and your draft is kept as you type (a reload or a restart brings it "
+        "back). Nothing is saved to your scenarios until you press Save.",
+        elem_classes="meta",
+    )
+    with gr.Row(equal_height=True):
+        blank_btn = gr.Button("New from the template", size="md", elem_id="author-blank")
+        empty_btn = gr.Button("New from an empty form", size="md", elem_id="author-empty")
+        copy_pick = gr.Dropdown(
+            author.copy_choices(),
+            value=None,
+            label="Or copy an existing scenario",
+            scale=2,
+            elem_id="author-copy-pick",
+        )
+        copy_btn = gr.Button("Copy it", size="md", elem_id="author-copy")
+    notice = gr.Markdown(elem_classes="notice", elem_id="author-notice")
+
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=1, min_width=360):
+            with gr.Accordion("The situation", open=True):
+                f_title = gr.Textbox(label="Title", elem_id="f-title")
+                f_id = gr.Textbox(
+                    label="Id (its file name: lower-case letters, digits and '-')", elem_id="f-id"
+                )
+                f_category = gr.Dropdown(list(CATEGORIES), label="Category", elem_id="f-category")
+                f_summary = gr.Textbox(
+                    label="Summary (shown before starting)", lines=2, elem_id="f-summary"
+                )
+                f_user_role = gr.Textbox(label="Who the person practising is", elem_id="f-role")
+                f_setting = gr.Textbox(label="Where and when", elem_id="f-setting")
+            with gr.Accordion("The character", open=True):
+                f_name = gr.Textbox(label="Name", elem_id="f-name")
+                f_who = gr.Textbox(label="Role: who they are to the person", elem_id="f-who")
+                f_background = gr.Textbox(
+                    label="Personality and background", lines=2, elem_id="f-background"
+                )
+                f_voice = gr.Textbox(label="Voice: how they speak", elem_id="f-voice")
+                f_wants = gr.Textbox(label="Wants (one a line)", lines=2, elem_id="f-wants")
+                f_fears = gr.Textbox(label="Fears (one a line)", lines=2, elem_id="f-fears")
+                f_pressure = gr.Textbox(label="When pushed or cornered", elem_id="f-pressure")
+                f_opening = gr.Textbox(label="Their first line", elem_id="f-opening")
+            with gr.Accordion("Goals and how success looks", open=True):
+                f_goals = _table(GOAL_COLUMNS, "f-goals")
+            with gr.Accordion("Hidden state (ranges and where they start)", open=True):
+                f_state = _table(STATE_COLUMNS, "f-state")
+            with gr.Accordion("Reveals (facts said only once a condition holds)", open=True):
+                f_reveals = _table(REVEAL_COLUMNS, "f-reveals")
+            with gr.Accordion("Difficulty and end", open=True):
+                f_difficulty = gr.Radio(
+                    ["easy", "medium", "hard"], label="Difficulty", elem_id="f-difficulty"
+                )
+                f_max_turns = gr.Number(label="Most turns", precision=0, elem_id="f-max-turns")
+                f_end_when = gr.Textbox(
+                    label="Ends by itself when (optional condition)", elem_id="f-end-when"
+                )
+        with gr.Column(scale=1, min_width=360):
+            yaml_code = gr.Code(
+                language="yaml",
+                label="YAML (editing the form rewrites it; comments are not kept)",
+                lines=30,
+                max_lines=60,
+                interactive=True,
+                elem_id="author-yaml",
+            )
+            verdict = gr.Markdown(elem_id="author-check")
+
+    fields = {
+        "id": f_id,
+        "title": f_title,
+        "category": f_category,
+        "summary": f_summary,
+        "user_role": f_user_role,
+        "setting": f_setting,
+        "name": f_name,
+        "who": f_who,
+        "background": f_background,
+        "voice": f_voice,
+        "wants": f_wants,
+        "fears": f_fears,
+        "under_pressure": f_pressure,
+        "opening_line": f_opening,
+        "goals": f_goals,
+        "state": f_state,
+        "reveals": f_reveals,
+        "difficulty": f_difficulty,
+        "max_turns": f_max_turns,
+        "end_when": f_end_when,
+    }
+    form_components = [fields[name] for name in FORM_FIELDS]
+
+    with gr.Accordion("Preview the character's prompt", open=False, elem_id="author-preview"):
+        gr.Markdown(
+            "The exact system prompt the character gets at the start. Move the hidden "
+            "values, or pick a reveal, to see how it changes when a condition holds.",
+            elem_classes="meta",
+        )
+        with gr.Row():
+            p_level = gr.Radio(["easy", "medium", "hard"], value="medium", label="Difficulty")
+            p_character = gr.Dropdown([], label="Character", elem_id="p-character")
+            p_reveal = gr.Dropdown([], label="Show with a reveal active", elem_id="p-reveal")
+        slider_names = gr.State([])
+        sliders = [
+            gr.Slider(0, 10, value=0, label=f"value {i}", visible=False, elem_id=f"p-slider-{i}")
+            for i in range(MAX_SLIDERS)
+        ]
+        p_show = gr.Button("Show the prompt", size="md", elem_id="p-show")
+        p_changes = gr.Markdown(elem_id="p-changes")
+        p_prompt = gr.Textbox(
+            label="System prompt", lines=16, max_lines=40, interactive=False, elem_id="p-prompt"
+        )
+
+    with gr.Accordion("Test run (not saved)", open=False, elem_id="author-try"):
+        trial = gr.State("")
+        t_start = gr.Button("Test-run this draft", variant="primary", elem_id="t-start")
+        t_chat = gr.Chatbot(
+            show_label=False, height=360, feedback_options=None, buttons=[], elem_id="t-chat"
+        )
+        t_notice = gr.Markdown(elem_classes="notice", elem_id="t-notice")
+        with gr.Row(equal_height=True):
+            t_text = gr.Textbox(
+                placeholder="What would you say?", show_label=False, scale=5, elem_id="t-say"
+            )
+            t_send = gr.Button("Send", scale=1, min_width=90, elem_id="t-send")
+            t_end = gr.Button("End & debrief", scale=1, min_width=90, elem_id="t-end")
+        t_debrief = gr.Markdown(elem_id="t-debrief")
+
+    with gr.Accordion("Save and versions", open=True, elem_id="author-save"):
+        with gr.Row(equal_height=True):
+            s_save = gr.Button("Save to my scenarios", variant="primary", elem_id="s-save")
+        s_notice = gr.Markdown(elem_id="s-notice")
+        saved_id = gr.State("")
+        with gr.Row(equal_height=True):
+            s_versions = gr.Dropdown([], label="Saved versions", scale=3, elem_id="s-versions")
+            s_restore = gr.Button("Restore this version", size="md", elem_id="s-restore")
+        s_version_text = gr.Code(language="yaml", label="That version", interactive=False)
+
+    with gr.Accordion("Share: export and import", open=False, elem_id="author-share"):
+        gr.Markdown(
+            "Export writes the saved scenario and the personas it uses into one YAML file. "
+            "Import takes such a file, a scenario or persona file, a SillyTavern character "
+            "card (JSON or PNG) or a Patient-Ψ cognitive model, saves it to your folder "
+            "(taken ids get free ones) and opens its scenario here.",
+            elem_classes="meta",
+        )
+        with gr.Row(equal_height=True):
+            e_export = gr.Button("Export as one YAML file", size="md", elem_id="e-export")
+            e_import = gr.UploadButton(
+                "Import a file…",
+                file_types=[".yaml", ".yml", ".json", ".png"],
+                type="filepath",
+                size="md",
+                elem_id="e-import",
+            )
+        e_file = gr.File(label="Your export", visible=False, elem_id="e-file")
+
+    # --- views into components ------------------------------------------------------
+
+    controls = [p_character, p_reveal, slider_names, *sliders]
+
+    def show_controls(editor: Editor) -> list[Any]:
+        if not editor.valid:
+            return [gr.skip()] * len(controls)
+        shown = editor.variables[:MAX_SLIDERS]
+        out: list[Any] = [
+            gr.Dropdown(choices=editor.characters, value=editor.characters[0][1]),
+            gr.Dropdown(choices=[("(none: the start)", ""), *editor.reveals], value=""),
+            [name for name, *_ in shown],
+        ]
+        for i in range(MAX_SLIDERS):
+            if i < len(shown):
+                name, low, high, start = shown[i]
+                out.append(
+                    gr.Slider(
+                        minimum=low,
+                        maximum=high,
+                        value=start,
+                        step=(high - low) / 20 if high - low < 5 else 0.5,
+                        label=name,
+                        visible=True,
+                    )
+                )
+            else:
+                out.append(gr.Slider(visible=False))
+        return out
+
+    def show_editor(editor: Editor, *, text: bool, form: bool) -> tuple[Any, ...]:
+        if form and editor.form is not None:
+            form_out = form_values(editor.form)
+        else:
+            form_out = [gr.skip()] * len(form_components)
+        return (
+            editor.text if text else gr.skip(),
+            *form_out,
+            editor.verdict,
+            editor.notice,
+            *show_controls(editor),
+        )
+
+    editor_outputs = [yaml_code, *form_components, verdict, notice, *controls]
+
+    def on_load(request: gr.Request) -> tuple[Any, ...]:
+        return show_editor(author.resume(request), text=True, form=True)
+
+    def on_blank(request: gr.Request) -> tuple[Any, ...]:
+        return show_editor(author.start_blank(request), text=True, form=True)
+
+    def on_empty(request: gr.Request) -> tuple[Any, ...]:
+        return show_editor(author.start_empty(request), text=True, form=True)
+
+    def on_copy(scenario_id: str | None, request: gr.Request) -> tuple[Any, ...]:
+        return show_editor(author.start_copy(scenario_id, request), text=True, form=True)
+
+    def on_yaml(text: str, request: gr.Request) -> tuple[Any, ...]:
+        # Not the YAML itself: rewriting it would move the cursor under the author's hands.
+        return show_editor(author.edit_yaml(text, request), text=False, form=True)
+
+    def on_form(request: gr.Request, text: str, *values: Any) -> tuple[Any, ...]:
+        editor = author.edit_form(text, form_from_values(values), request)
+        # Not the form: the author is typing in it.
+        return show_editor(editor, text=True, form=False)
+
+    demo.load(on_load, None, editor_outputs, **cheap)
+    blank_btn.click(on_blank, None, editor_outputs, **cheap)
+    empty_btn.click(on_empty, None, editor_outputs, **cheap)
+    copy_btn.click(on_copy, copy_pick, editor_outputs, **cheap)
+    # "always_last": while one check runs, keystrokes coalesce into the next one.
+    typing = {**cheap, "trigger_mode": "always_last", "show_progress": "hidden"}
+    yaml_code.input(on_yaml, yaml_code, editor_outputs, **typing)
+    for component in form_components:
+        component.input(on_form, [yaml_code, *form_components], editor_outputs, **typing)
+
+    # --- preview --------------------------------------------------------------------
+
+    def on_preview(text: str, level: str, who: str, names: list[str], *values: float) -> Any:
+        shown = author.preview(text, level, who, dict(zip(names, values, strict=False)))
+        if shown.changes:
+            listing = "\n".join(f"    {line}" for line in shown.changes)
+            active = ", ".join(shown.revealed) or "none"
+            changes = f"**Changed from the start** (reveals active: {active}):\n\n{listing}"
+        else:
+            changes = "**This is the prompt at the start.** Move a value to see what changes."
+        return changes, shown.prompt
+
+    def on_reveal(text: str, reveal_id: str, names: list[str]) -> list[Any]:
+        values = author.reveal_values(text, reveal_id)
+        return [gr.Slider(value=values.get(name)) for name in names] + [gr.skip()] * (
+            MAX_SLIDERS - len(names)
+        )
+
+    preview_inputs = [yaml_code, p_level, p_character, slider_names, *sliders]
+    p_show.click(on_preview, preview_inputs, [p_changes, p_prompt], **cheap)
+    p_reveal.input(on_reveal, [yaml_code, p_reveal, slider_names], sliders, **cheap).then(
+        on_preview, preview_inputs, [p_changes, p_prompt], **cheap
+    )
+    for slider in sliders:
+        slider.release(on_preview, preview_inputs, [p_changes, p_prompt], **cheap)
+    p_level.input(on_preview, preview_inputs, [p_changes, p_prompt], **cheap)
+    p_character.input(on_preview, preview_inputs, [p_changes, p_prompt], **cheap)
+
+    # --- test run -------------------------------------------------------------------
+
+    def on_try(text: str, level: str, request: gr.Request) -> tuple[Any, ...]:
+        view = author.try_start(text, level, request)
+        return view.session_id, view.chat, view.notice, "", ""
+
+    def on_try_send(sid: str, line: str, request: gr.Request) -> Any:
+        for view in author.try_send(sid, line, request):
+            draft = gr.skip() if view.draft is None else view.draft
+            yield view.chat, view.notice, draft
+
+    def on_try_end(sid: str, request: gr.Request) -> str:
+        return render.escape(author.try_end(sid, request).text).replace("\n", "  \n")
+
+    t_start.click(
+        on_try, [yaml_code, p_level], [trial, t_chat, t_notice, t_text, t_debrief], **heavy
+    )
+    stream = {**heavy, "show_progress": "hidden"}
+    t_send.click(on_try_send, [trial, t_text], [t_chat, t_notice, t_text], **stream)
+    t_text.submit(on_try_send, [trial, t_text], [t_chat, t_notice, t_text], **stream)
+    t_end.click(on_try_end, trial, t_debrief, **heavy)
+
+    # --- save and versions ----------------------------------------------------------
+
+    def on_save(text: str, request: gr.Request) -> tuple[Any, ...]:
+        result = author.save(text, request)
+        return (
+            result.notice,
+            result.scenario_id,
+            gr.Dropdown(choices=result.versions, value=None),
+            gr.Dropdown(choices=author.copy_choices()),
+            *_choose_lists(result.scenario_id),
+        )
+
+    def _choose_lists(selected: str | None) -> tuple[Any, Any]:
+        names = ["All"] + [
+            render.CATEGORY_NAMES.get(c, c)
+            for c in dict.fromkeys(s.category for s in studio.catalog.scenarios)
+        ]
+        return (
+            gr.Radio(choices=names, value="All"),
+            gr.Radio(choices=studio.scenario_choices("All"))
+            if selected is None
+            else gr.Radio(choices=studio.scenario_choices("All"), value=selected),
+        )
+
+    def on_pick_version(sid: str, stamp: str | None) -> str:
+        return author.version_text(sid, stamp)
+
+    def on_restore(sid: str, stamp: str | None, request: gr.Request) -> tuple[Any, ...]:
+        editor = author.restore(sid, stamp, request)
+        return (
+            *show_editor(editor, text=True, form=True),
+            gr.Dropdown(choices=author.versions(sid), value=None),
+            *_choose_lists(sid),
+        )
+
+    s_save.click(
+        on_save,
+        yaml_code,
+        [s_notice, saved_id, s_versions, copy_pick, category, scenes],
+        **cheap,
+    )
+    s_versions.input(on_pick_version, [saved_id, s_versions], s_version_text, **cheap)
+    s_restore.click(
+        on_restore,
+        [saved_id, s_versions],
+        [*editor_outputs, s_versions, category, scenes],
+        **cheap,
+    )
+
+    def on_export(text: str) -> Any:
+        return gr.File(value=str(author.export(text)), visible=True)
+
+    def on_import(path: str | None, request: gr.Request) -> tuple[Any, ...]:
+        editor = author.import_file(path, request)
+        return (
+            *show_editor(editor, text=True, form=True),
+            gr.Dropdown(choices=author.copy_choices()),
+            *_choose_lists(None),
+        )
+
+    e_export.click(on_export, yaml_code, e_file, **cheap)
+    e_import.upload(on_import, e_import, [*editor_outputs, copy_pick, category, scenes], **cheap)
+
+
+def _table(columns: list[str], elem_id: str) -> gr.Dataframe:
+    return gr.Dataframe(
+        headers=columns,
+        datatype=["str"] * len(columns),
+        column_count=len(columns),
+        row_count=1,
+        type="array",
+        interactive=True,
+        wrap=True,
+        elem_id=elem_id,
+    )
