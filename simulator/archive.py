@@ -8,6 +8,7 @@ The archive is a ``.zip``, readable without Rehearse::
                                            the names of its two files
     sessions/<date>-<scenario>-<id>.json   as ``rehearse export --format json``, plus
                                            ``other_branches`` (transcripts left by rewinds)
+                                           and any ``comments`` on its turns
     sessions/<date>-<scenario>-<id>.md     as ``rehearse export --format md``, plus the
                                            same earlier branches
 
@@ -98,12 +99,11 @@ def write_archive(
                 stem = f"sessions/{day}-{info.scenario_id}-{info.id}"
                 lines, debrief, others = _session(store, catalog, info)
                 meta = info.as_dict()
-                archive.writestr(
-                    f"{stem}.json", export_json(meta, lines, debrief, other_branches=others)
-                )
-                archive.writestr(
-                    f"{stem}.md", export_markdown(meta, lines, debrief, other_branches=others)
-                )
+                # A reviewer's comments on its turns, if any (without, the files are as before).
+                notes = store.comments(info.id) or None
+                for suffix, export in ((".json", export_json), (".md", export_markdown)):
+                    text = export(meta, lines, debrief, other_branches=others, comments=notes)
+                    archive.writestr(stem + suffix, text)
                 manifest["sessions"].append(
                     {**meta, "json": f"{stem}.json", "markdown": f"{stem}.md"}
                 )

@@ -10,6 +10,7 @@ import json
 import os
 import shutil
 import sqlite3
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -326,12 +327,24 @@ def test_comment_and_export_from_the_command_line(
     assert sid in listed and "(1 comment)" in listed
     assert main(["sessions", "--scenario", "nothing-like-it"]) == 0
     assert sid not in capsys.readouterr().out
+    assert main(["sessions", "--scenario", "test-scene", "--by-scenario", "--json"]) == 0
+    assert [s["id"] for s in json.loads(capsys.readouterr().out)] == [sid]
 
     assert main(["export", sid, "--format", "json"]) == 0
     exported = json.loads(capsys.readouterr().out)
     assert [(c["turn"], c["author"]) for c in exported["comments"]] == [(1, "dr-lee")]
     assert main(["export", sid]) == 0
     assert "> **Comment on turn 1** by dr-lee" in capsys.readouterr().out
+
+    # Every session in one zip: the comments go along.
+    target = rehearse_home / "all.zip"
+    assert main(["export", "--all", "-o", str(target)]) == 0
+    with zipfile.ZipFile(target) as archive:
+        names = archive.namelist()
+        [as_json] = [n for n in names if n.endswith(f"{sid}.json")]
+        [as_md] = [n for n in names if n.endswith(f"{sid}.md")]
+        assert json.loads(archive.read(as_json))["comments"][0]["text"] == "Good open question."
+        assert "by dr-lee" in archive.read(as_md).decode("utf-8")
 
 
 # --- the same over PostgreSQL ----------------------------------------------------------
