@@ -29,7 +29,8 @@ if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
 
     from rehearse.models import ModelSettings
-    from simulator.store import Deleted, SessionStore
+    from simulator.session import Rehearsal
+    from simulator.store import Deleted, SessionInfo, SessionStore
 
 __all__ = ["main"]
 
@@ -400,6 +401,69 @@ def cmd_eval_coder(args: argparse.Namespace) -> int:
     return 0
 
 
+@contextlib.contextmanager
+def _writer_model(args: argparse.Namespace, stored: str) -> Iterator[BaseChatModel | None]:
+    """The model that writes (None with --offline: the template from your own lines)."""
+    if args.offline:
+        yield None
+        return
+    from rehearse.models import settings
+
+    with _model(settings(args.model or (stored or None))) as model:
+        yield model
+
+
+def _session_for_writing(args: argparse.Namespace) -> tuple[SessionInfo, Rehearsal]:
+    from simulator.session import Rehearsal
+
+    store = _store()
+    info = store.get(args.session)
+    scenario = Catalog.load().get(info.scenario_id)
+    return info, Rehearsal(store, info.id, scenario)  # read-only: the writer model is separate
+
+
+def cmd_journal(args: argparse.Namespace) -> int:
+    from simulator.writing import write_up
+
+    info, rehearsal = _session_for_writing(args)
+    lines = rehearsal.lines()
+    if not lines:
+        raise RehearseError(f"Session {info.id} has nothing written in it yet.")
+    form = "story" if args.story else "journal"
+    with _writer_model(args, info.model) as model:
+        written = write_up(rehearsal.scenario, lines, rehearsal.debrief(), model, form)
+    text = written["text"].rstrip() + "\n"
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+        print(f"Wrote {args.output} ({written['form']}, {written['source']}).")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def cmd_picture(args: argparse.Namespace) -> int:
+    from simulator.picture import describe, generate_image, image_settings
+
+    info, rehearsal = _session_for_writing(args)
+    scenario = rehearsal.scenario
+    who = rehearsal.find(args.character) if args.character else scenario.cast[0].persona_id
+    with _writer_model(args, info.model) as model:
+        picture = describe(scenario, who, rehearsal.lines(), rehearsal.debrief(), model)
+    print(f"{picture['name']}: {picture['text']}")
+    images = image_settings()
+    if images is None:
+        if args.output:
+            raise RehearseError(
+                "No image model is configured: set REHEARSE_IMAGE_MODEL to an image model on "
+                "your endpoint to make a picture. The description above is yours to draw from."
+            )
+        return 0
+    target = Path(args.output or f"rehearse-{info.id}-{who}.png")
+    generate_image(picture["text"], target, images)
+    print(f"Wrote {target}")
+    return 0
+
+
 def read_auth(value: str) -> list[tuple[str, str]]:
     """``--auth``: one ``user:password``, or a file of such lines (``#`` starts a comment)."""
     path = Path(value)
@@ -589,6 +653,55 @@ def _parser() -> argparse.ArgumentParser:
 
     # The authors' commands: import, new, lint, export-scenario.
     add_authoring_parsers(sub)
+
+    p = sub.add_parser(
+        "learn",
+        help="the technique notes (DESC, OARS, the Self stance...) the scenarios link to",
+        description="Lists the learning notes; with an id (a note's, or a scenario's), prints "
+        "the notes in full.",
+    )
+    p.add_argument("note", metavar="NOTE_ID", nargs="?")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=cmd_learn)
+
+    p = sub.add_parser(
+        "progress",
+        help="how your numbers changed across finished sessions (per scenario)",
+        description="One row per finished session, oldest first: percent open questions, "
+        "reflections per question, percent complex reflections, goals met, the other side's "
+        "change-talk share and your turns; then the change from the first to the latest.",
+    )
+    p.add_argument("scenario", metavar="SCENARIO", nargs="?", help="only this scenario")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=cmd_progress)
+
+    p = sub.add_parser(
+        "journal",
+        help="write a session down as a journal entry (or --story), in your own voice",
+        description="Turns a session into a first-person journal entry or a short story. The "
+        "model writes it; with --offline, or when the model fails, it is built from your own "
+        "lines. Edit it as you like: it is yours.",
+    )
+    p.add_argument("session", metavar="SESSION_ID")
+    p.add_argument("--story", action="store_true", help="a short story instead of a journal entry")
+    p.add_argument("--output", "-o", help="file to write (default: standard output)")
+    p.add_argument("--offline", action="store_true", help="no model: build it from your lines")
+    p.add_argument("--model", help="the model that writes (default: the session's)")
+    p.set_defaults(func=cmd_journal)
+
+    p = sub.add_parser(
+        "picture",
+        help="a description of a character or part to draw (and an image, if configured)",
+        description="Describes a character of a session for you to draw or to give to an image "
+        "generator. With REHEARSE_IMAGE_MODEL set, the configured endpoint also makes the image "
+        "(a PNG; -o names the file).",
+    )
+    p.add_argument("session", metavar="SESSION_ID")
+    p.add_argument("--character", help="whose picture, by name (default: the first character)")
+    p.add_argument("--output", "-o", help="the PNG to write when an image model is configured")
+    p.add_argument("--offline", action="store_true", help="no model: the description template")
+    p.add_argument("--model", help="the model that writes (default: the session's)")
+    p.set_defaults(func=cmd_picture)
 
     p = sub.add_parser(
         "learn",

@@ -35,7 +35,7 @@ from langchain_core.language_models import BaseChatModel
 from simulator.catalog import Catalog
 from simulator.review import Reviewers
 from simulator.store import SessionStore
-from ui import render
+from ui import grounding, render, writing
 from ui.author import Author, author_tab
 from ui.handlers import DebriefView, Practice, Removal, Studio
 from ui.progress import progress_tab
@@ -133,7 +133,8 @@ class StudioBlocks(gr.Blocks):
             raise ValueError("The studio is private: it never opens a public share link.")
         kwargs["share"] = False
         kwargs.setdefault("theme", THEME)
-        kwargs.setdefault("css", CSS)
+        kwargs.setdefault("css", CSS + grounding.CSS)
+        kwargs.setdefault("head", grounding.HEAD)  # the breathing timer's countdown
         kwargs.setdefault("footer_links", [])
         # Runs would otherwise be kept in the browser's storage: practice stays private.
         kwargs.setdefault("run_history", False)
@@ -249,12 +250,14 @@ def create_app(
                         with gr.Row():
                             hint_btn = gr.Button("Hint", size="md")
                             retry_btn = gr.Button("Retry", size="md", visible=False)
+                            pause_btn = grounding.pause_button()
                             safe_btn = gr.Button(
                                 "I'm safe, carry on", size="md", visible=False, elem_id="safe"
                             )
                             end_btn = gr.Button("End & debrief", size="md", elem_id="end")
                         hint_md = gr.Markdown(elem_classes="hint", elem_id="hint", visible=False)
                         # The coach's tip after a setback: beside the scene, never in the chat.
+                        breather = grounding.panel(pause_btn)  # shown while the scene pauses
                         coach_md = gr.Markdown(elem_classes="coach", elem_id="coach", visible=False)
                     with gr.Column(scale=2, min_width=280, elem_classes="side"):
                         # Who is in a group scene, each with Step back / Invite.
@@ -323,6 +326,7 @@ def create_app(
                         md_file = gr.DownloadButton("Download transcript (Markdown)")
                         json_file = gr.DownloadButton("Download transcript (JSON)")
 
+                    writing.build(studio, debriefed, heavy, cheap)  # journal, story, pictures
             with gr.Tab("Your sessions", id="sessions") as sessions_tab:
                 gr.Markdown(
                     "Sessions are saved on this computer. Open one to continue it, or to "
@@ -386,6 +390,7 @@ def create_app(
         def show_cast(view: Practice) -> list[Any]:
             """The cast panel of a group scene (hidden for a scene with one character)."""
             members = view.cast
+            *breather.outputs,
             here = sum(m.present for m in members)
             can_act = view.status == "awaiting_user"
             out: list[Any] = [[m.persona_id for m in members], gr.Column(visible=bool(members))]
@@ -415,7 +420,10 @@ def create_app(
                 view.heading,
                 view.chat,
                 view.notice,
-                gr.Textbox(value=draft, placeholder=view.placeholder),
+                # None leaves what the user is typing alone (gr.skip() is no value).
+                gr.Textbox(placeholder=view.placeholder)
+                if view.draft is None
+                else gr.Textbox(value=draft, placeholder=view.placeholder),
                 view.brief,
                 gr.Dropdown(choices=view.turns, value=None),
                 gr.Dropdown(choices=view.versions, value=None),
@@ -432,6 +440,7 @@ def create_app(
         debrief_outputs = [
             debriefed,
             d_heading,
+                *grounding.updates(view),
             d_goals,
             d_try,
             d_next,
@@ -505,6 +514,7 @@ def create_app(
 
         def clear_debrief() -> tuple[Any, ...]:
             return (
+                *grounding.cleared(),
                 "",  # debriefed
                 "",  # d_heading
                 "",  # d_goals
@@ -616,6 +626,27 @@ def create_app(
                 sid: str, ids: list[str], label: str, request: gr.Request
             ) -> tuple[Any, ...]:
                 who = ids[index] if index < len(ids) else ""
+        # Grounding pauses (ui/grounding.py): the user's own pause, then the way on.
+        def on_pause(sid: str, request: gr.Request) -> tuple[Any, ...]:
+            return show_practice(grounding.pause(studio, sid, request))
+
+        def on_ground(choice: str) -> Callable[..., Any]:
+            def ground(sid: str, request: gr.Request) -> Any:
+                for view in grounding.resume(studio, sid, choice, request):
+                    yield show_practice(view)
+
+            return ground
+
+        breather.pause_btn.click(on_pause, session, practice_outputs, **cheap)
+        for choice, button in (
+            ("continue", breather.continue_btn),
+            ("step_down", breather.step_down_btn),
+        ):
+            after_turn(button.click(on_ground(choice), session, practice_outputs, **stream))
+        breather.stop_btn.click(on_end, session, [*debrief_outputs, tabs], **heavy).then(
+            on_sessions, None, session_list, **cheap
+        )
+
                 act = studio.invite if label == "Invite" else studio.step_back
                 return show_practice(act(sid, who, request))
 

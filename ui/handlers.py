@@ -52,6 +52,7 @@ from ui import render
 
 __all__ = [
     "FINISHED_NOTICE",
+    "GROUNDING_NOTICE",
     "PAUSED_NOTICE",
     "DebriefView",
     "Practice",
@@ -83,6 +84,8 @@ class Practice:
     # Scenes with several characters: who is in it (empty for a one-character scene).
     cast: list[render.Member] = field(default_factory=list)
     placeholder: str = "What would you say?"
+    # A grounding pause (simulator.grounding): the exercise to show, None otherwise.
+    grounding: dict[str, Any] | None = None
     # The coach's tip after a turn that went the wrong way (Markdown; "" for none). It is
     # shown in its own box, never in the chat: it is not anyone's line in the scene.
     coach: str = ""
@@ -120,10 +123,16 @@ class Removal:
 
 
 FINISHED_NOTICE = "The scene has come to its end. Your debrief is ready."
+GROUNDING_NOTICE = (
+    "The scene is paused for a breather. The character is waiting and your words are kept. "
+    "Breathe with the circle, notice your senses, then choose how to go on."
+)
 _CANNOT_SAY = {
     "interrupted": "The last turn did not finish. Press Retry to ask the model again.",
     "finished": "This session is finished; its debrief is on the Debrief tab.",
     "new": "This session never started. Start the scene again from the list.",
+    "grounding": "The scene is paused for a breather. Continue or step it down first; "
+    "your line stays in the box.",
 }
 NO_SESSION = "No session with that id. Your sessions are listed here."
 BUSY = (
@@ -289,6 +298,9 @@ class Studio:
                 view, chat=[*view.chat, render.character_message("Rehearse", _pause(rehearsal))]
             )
             changes.setdefault("notice", PAUSED_NOTICE)
+        if status == "grounding":  # the character waits, silent, while the user breathes
+            view = dataclasses.replace(view, grounding=rehearsal.grounding_exercise())
+            changes.setdefault("notice", GROUNDING_NOTICE)
         if view.finished and "notice" not in changes:
             changes["notice"] = "This session is finished; its debrief is on the Debrief tab."
         return dataclasses.replace(view, **changes)
@@ -448,7 +460,7 @@ class Studio:
         view = self.practice(rehearsal, info, draft=None, coach=tip)
         if view.finished:
             view = dataclasses.replace(view, notice=FINISHED_NOTICE)
-        elif view.status != "paused":
+        elif view.status not in ("paused", "grounding"):
             view = dataclasses.replace(view, notice="")
         yield view
 
@@ -525,7 +537,7 @@ class Studio:
         status = rehearsal.status
         if status == "finished":
             raise gr.Error("This session is finished; its debrief is on the Debrief tab.")
-        if status == "paused":
+        if status in ("paused", "grounding"):
             raise gr.Error("The practice is paused; there is no hint until it carries on.")
         try:
             with self.busy(rehearsal.session_id):  # the transcript is on its way to the model
@@ -588,7 +600,7 @@ class Studio:
                 # is down never traps anyone in a scene.
                 rehearsal.rewind(state.turn)
                 status = rehearsal.status
-            if status in ("awaiting_user", "paused"):
+            if status in ("awaiting_user", "paused", "grounding"):
                 try:
                     for _event in rehearsal.end():
                         pass
