@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+# The archive's reader of one session: the current branch, and speakers by id when the
+# scenario file has gone since, so a reviewer can still read what was said.
 from simulator.archive import _session as session_content
 from simulator.catalog import Catalog
 from simulator.errors import RehearseError
