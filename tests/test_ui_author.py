@@ -272,10 +272,12 @@ def test_save_keeps_every_version_and_restores_any(author: Author) -> None:
     again = author.save(second, None)
     assert "previous version is kept" in again.notice
     assert len(again.versions) == 2 and again.versions[0][0].endswith("(current)")
+    assert again.versions[0][0].startswith("#2 · ") and again.versions[1][0].startswith("#1 · ")
     older = again.versions[1][1]
     assert author.version_text("my-scenario", older) == first
     restored = author.restore("my-scenario", older, None)
     assert restored.text == first and restored.form is not None
+    assert restored.scenario_id == "my-scenario"
     assert restored.form.title == "My scenario"
     assert len(author.versions("my-scenario")) == 3  # restoring is a save: undoable too
     path = user_dir("scenarios") / "my-scenario.yaml"

@@ -157,3 +157,11 @@ def test_author_try_and_save_a_scenario_then_practise_it(page: Page, rehearse_ho
     expect(page.locator("#scenario-card")).to_contain_text("Kim covered three night shifts")
     page.get_by_role("button", name="Start this scene").click()
     expect(page.locator("#chat .message.bot").first).to_contain_text("You're in early.")
+
+    # Typing in the YAML view is checked as it happens, and kept too.
+    page.get_by_role("tab", name="Author").click()
+    page.locator("#author-yaml .cm-content").click()
+    page.keyboard.press("Control+End")
+    page.keyboard.type("\nsumary: a typo")
+    expect(check(page)).to_contain_text("unknown key 'sumary'")
+    wait_for_draft("sumary: a typo")

@@ -464,6 +464,16 @@ class Check:
 DRAFT_FILE = "your draft"
 
 
+def parse_data(text: str) -> dict[str, Any] | None:
+    """The YAML text's data, or None when it does not parse (the check says why)."""
+    if len(text) > MAX_FILE_BYTES:
+        return None
+    try:
+        return parse_yaml(text, DRAFT_FILE).data
+    except ScenarioFileError:
+        return None
+
+
 def check_text(
     workspace: Workspace, text: str, personas: Mapping[str, Persona] | None = None
 ) -> Check:
@@ -472,10 +482,7 @@ def check_text(
     A bundled scenario's id is an error here already (a save would refuse it), so the
     author hears about it while typing, not when pressing Save.
     """
-    try:
-        data = parse_yaml(text, DRAFT_FILE).data if len(text) <= MAX_FILE_BYTES else None
-    except ScenarioFileError:
-        data = None
+    data = parse_data(text)
     checked = workspace.check(text, "scenario", file=DRAFT_FILE, personas=personas, saving=True)
     scenario = checked.scenario if checked.ok else None
     issues = list(checked.issues)
@@ -632,6 +639,7 @@ class Editor:
     reveals: list[tuple[str, str]]  # (label, reveal id)
     characters: list[tuple[str, str]]  # (name, persona id)
     notice: str = ""
+    scenario_id: str = ""  # the id the text gives, valid or not (names its saved versions)
 
 
 @dataclass(frozen=True)
@@ -712,6 +720,7 @@ class Author:
             reveals=reveals,
             characters=characters,
             notice=notice,
+            scenario_id=_text(check.data.get("id")) if check.data else "",
         )
 
     def _ticket(self) -> int:
@@ -793,15 +802,15 @@ class Author:
         left exactly as it is (the author's text is never replaced by a guess).
         """
         ticket = self._ticket()
-        check = check_text(self.workspace, text or "", self.personas)
-        if check.data is None:
+        data = parse_data(text or "")
+        if data is None:
             editor = self.editor(text or "", form=False)
             return dataclasses.replace(
                 editor,
                 notice="The YAML has a problem the form cannot work around; fix it there "
                 "first (see below). Your form changes are waiting.",
             )
-        new = dump_yaml(apply_form(check.data, form, self.personas))
+        new = dump_yaml(apply_form(data, form, self.personas))
         self._keep(new, request, ticket)
         return self.editor(new, form=False)
 
@@ -893,7 +902,8 @@ class Author:
         kept = self.workspace.versions("scenario", scenario_id)
         return [
             (
-                time.strftime("%d %b %Y %H:%M:%S", time.localtime(v.saved_at))
+                f"#{len(kept) - i} · "
+                + time.strftime("%d %b %Y %H:%M:%S", time.localtime(v.saved_at))
                 + (" (current)" if i == 0 else ""),
                 v.stamp,
             )
@@ -1258,18 +1268,27 @@ def _author_tab(
         )
 
     editor_outputs = [yaml_code, *form_components, verdict, notice, *controls]
+    # A newly opened text also brings the saved versions of its id (if it has any).
+    opened_outputs = [*editor_outputs, saved_id, s_versions]
+
+    def show_opened(editor: Editor) -> tuple[Any, ...]:
+        return (
+            *show_editor(editor, text=True, form=True),
+            editor.scenario_id,
+            gr.Dropdown(choices=author.versions(editor.scenario_id), value=None),
+        )
 
     def on_load(request: gr.Request) -> tuple[Any, ...]:
-        return show_editor(author.resume(request), text=True, form=True)
+        return show_opened(author.resume(request))
 
     def on_blank(request: gr.Request) -> tuple[Any, ...]:
-        return show_editor(author.start_blank(request), text=True, form=True)
+        return show_opened(author.start_blank(request))
 
     def on_empty(request: gr.Request) -> tuple[Any, ...]:
-        return show_editor(author.start_empty(request), text=True, form=True)
+        return show_opened(author.start_empty(request))
 
     def on_copy(scenario_id: str | None, request: gr.Request) -> tuple[Any, ...]:
-        return show_editor(author.start_copy(scenario_id, request), text=True, form=True)
+        return show_opened(author.start_copy(scenario_id, request))
 
     def on_yaml(text: str, request: gr.Request) -> tuple[Any, ...]:
         # Not the YAML itself: rewriting it would move the cursor under the author's hands.
@@ -1280,10 +1299,10 @@ def _author_tab(
         # Not the form: the author is typing in it.
         return show_editor(editor, text=True, form=False)
 
-    demo.load(on_load, None, editor_outputs, **cheap)
-    blank_btn.click(on_blank, None, editor_outputs, **cheap)
-    empty_btn.click(on_empty, None, editor_outputs, **cheap)
-    copy_btn.click(on_copy, copy_pick, editor_outputs, **cheap)
+    demo.load(on_load, None, opened_outputs, **cheap)
+    blank_btn.click(on_blank, None, opened_outputs, **cheap)
+    empty_btn.click(on_empty, None, opened_outputs, **cheap)
+    copy_btn.click(on_copy, copy_pick, opened_outputs, **cheap)
     # "always_last": while one check runs, keystrokes coalesce into the next one.
     typing = {**cheap, "trigger_mode": "always_last", "show_progress": "hidden"}
     yaml_code.input(on_yaml, yaml_code, editor_outputs, **typing)
@@ -1333,7 +1352,7 @@ def _author_tab(
         return render.escape(author.try_end(sid, request).text).replace("\n", "  \n")
 
     t_start.click(
-        on_try, [yaml_code, p_level], [trial, t_chat, t_notice, t_text, t_debrief], **heavy
+        on_try, [yaml_code, f_difficulty], [trial, t_chat, t_notice, t_text, t_debrief], **heavy
     )
     stream = {**heavy, "show_progress": "hidden"}
     t_send.click(on_try_send, [trial, t_text], [t_chat, t_notice, t_text], **stream)
@@ -1368,12 +1387,7 @@ def _author_tab(
         return author.version_text(sid, stamp)
 
     def on_restore(sid: str, stamp: str | None, request: gr.Request) -> tuple[Any, ...]:
-        editor = author.restore(sid, stamp, request)
-        return (
-            *show_editor(editor, text=True, form=True),
-            gr.Dropdown(choices=author.versions(sid), value=None),
-            *_choose_lists(sid),
-        )
+        return (*show_opened(author.restore(sid, stamp, request)), *_choose_lists(sid))
 
     s_save.click(
         on_save,
@@ -1385,7 +1399,7 @@ def _author_tab(
     s_restore.click(
         on_restore,
         [saved_id, s_versions],
-        [*editor_outputs, s_versions, category, scenes],
+        [*opened_outputs, category, scenes],
         **cheap,
     )
 
@@ -1393,15 +1407,14 @@ def _author_tab(
         return gr.File(value=str(author.export(text)), visible=True)
 
     def on_import(path: str | None, request: gr.Request) -> tuple[Any, ...]:
-        editor = author.import_file(path, request)
         return (
-            *show_editor(editor, text=True, form=True),
+            *show_opened(author.import_file(path, request)),
             gr.Dropdown(choices=author.copy_choices()),
             *_choose_lists(None),
         )
 
     e_export.click(on_export, yaml_code, e_file, **cheap)
-    e_import.upload(on_import, e_import, [*editor_outputs, copy_pick, category, scenes], **cheap)
+    e_import.upload(on_import, e_import, [*opened_outputs, copy_pick, category, scenes], **cheap)
 
 
 def _table(columns: list[str], elem_id: str) -> gr.Dataframe:
