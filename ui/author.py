@@ -1314,9 +1314,11 @@ def _author_tab(
     def on_preview(text: str, level: str, who: str, names: list[str], *values: float) -> Any:
         shown = author.preview(text, level, who, dict(zip(names, values, strict=False)))
         if shown.changes:
-            listing = "\n".join(f"    {line}" for line in shown.changes)
+            listing = "\n".join(shown.changes)
             active = ", ".join(shown.revealed) or "none"
-            changes = f"**Changed from the start** (reveals active: {active}):\n\n{listing}"
+            changes = (
+                f"**Changed from the start** (reveals active: {active}):\n\n```diff\n{listing}\n```"
+            )
         else:
             changes = "**This is the prompt at the start.** Move a value to see what changes."
         return changes, shown.prompt
