@@ -25,6 +25,7 @@ pytestmark = [
 ]
 
 API = {"/list_scenarios", "/start_session", "/send_message", "/retry_message", "/end_session"}
+API |= {"/review_sessions", "/review_session", "/add_comment"}  # ui/review.py
 
 
 @pytest.fixture

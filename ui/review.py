@@ -7,11 +7,14 @@ Who sees what (:class:`simulator.review.Reviewers`): everyone reads their own se
 a reviewer named in ``rehearse serve --reviewers FILE`` also reads the sessions of the
 users assigned to them. Every handler checks it again for the session id it is given,
 and a session someone may not read is answered like one that does not exist. The tab
-reads and annotates; practising stays the owner's (the Practise tab's own check).
+reads and annotates; practising stays the owner's (the Practise tab's own check). The
+same is open to scripts as named endpoints: ``/review_sessions``, ``/review_session``
+and ``/add_comment``.
 """
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -140,6 +143,29 @@ class ReviewDesk:
         except RehearseError as exc:
             raise gr.Error(str(exc)) from None
         return self.open(session_id, request, notice=f"Comment added to turn {added.turn}.")
+
+    # --- the named API for scripts (gradio_client): the same checks as the tab ------------
+
+    def api_review_sessions(self, scenario_id: str, request: gr.Request) -> list[dict[str, Any]]:
+        """Sessions the caller may review ("" for every scenario), by scenario then date."""
+        store = self.studio.store
+        found = reviewable(store, owner_of(request), self.reviewers, scenario_id or None)
+        return [{**s.as_dict(), "comments": len(store.comments(s.id))} for s in found]
+
+    def api_review_session(self, session_id: str, request: gr.Request) -> dict[str, Any]:
+        """One session as the annotated JSON export: session, transcript, debrief, comments."""
+        return dict(json.loads(annotated_json(self._session(session_id, request))))
+
+    def api_add_comment(
+        self, session_id: str, turn: int, text: str, request: gr.Request
+    ) -> dict[str, Any]:
+        """Comment on one turn of a session the caller may review; returns the comment."""
+        session = self._session(session_id, request)
+        try:
+            added = add_comment(self.studio.store, session, turn, owner_of(request), text)
+        except RehearseError as exc:
+            raise gr.Error(str(exc)) from None
+        return added.as_dict()
 
     def export(self, session_id: str, request: gr.Request | None) -> tuple[Path, Path]:
         """The annotated transcript as Markdown and JSON files to download."""
@@ -275,3 +301,10 @@ def review_tab(desk: ReviewDesk) -> None:
     open_btn.click(on_open, listed, shown, **cheap)
     add_btn.click(on_add, [opened, turn, text], shown, **cheap)
     export_btn.click(on_export, opened, [md_file, json_file], **cheap)
+
+    # Named endpoints, so a supervisor's script can do what the tab does. Inside the tab:
+    # gr.Tabs takes only tabs as children, and an endpoint is a (hidden) component.
+    with tab:
+        gr.api(desk.api_review_sessions, api_name="review_sessions", concurrency_limit=None)
+        gr.api(desk.api_review_session, api_name="review_session", concurrency_limit=None)
+        gr.api(desk.api_add_comment, api_name="add_comment", concurrency_limit=None)
