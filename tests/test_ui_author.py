@@ -119,6 +119,22 @@ def test_a_form_edit_keeps_what_the_form_does_not_show(author: Author) -> None:
     assert out["state"]["trust"]["description"] == "How safe they feel with you."
 
 
+def test_ids_follow_the_title_and_the_name_until_the_author_writes_them(
+    author: Author,
+) -> None:
+    empty = author.start_empty(None)
+    assert empty.form is not None and "missing required key 'id'" in empty.verdict
+    form = dataclasses.replace(empty.form, title="Ask for a raise", name="Jordan Lee")
+    data = data_of(author.edit_form(empty.text, form, None).text)
+    # A bundled scenario has that id already: the draft gets a free one.
+    assert data["id"] == "ask-for-a-raise-2"
+    assert data["cast"][0]["persona"]["id"] == "jordan-lee"
+    renamed = dataclasses.replace(form, id="my-raise", name="Jo")
+    data = data_of(author.edit_form(dump_yaml(data), renamed, None).text)
+    assert data["id"] == "my-raise"
+    assert data["cast"][0]["persona"]["id"] == "jordan-lee"  # named once, it stays
+
+
 def test_a_persona_named_by_id_stays_a_reference_until_the_form_changes_it(
     author: Author,
 ) -> None:

@@ -74,6 +74,8 @@ GOAL_COLUMNS = ["Goal", "What success looks like", "Met when (optional condition
 STATE_COLUMNS = ["Variable", "Start", "Min", "Max", "Good practice moves it"]
 REVEAL_COLUMNS = ["Fact the character reveals", "Revealed when (condition)"]
 
+UNNAMED = "character"  # the id of a character written in the form before it has a name
+
 # The persona fields the form shows, in the order it shows them.
 PERSONA_FIELDS = ("name", "who", "background", "voice", "wants", "fears", "under_pressure")
 
@@ -280,8 +282,9 @@ def apply_form(
             persona = {**resolved, **{k: v for k, v in wanted.items()}}
     else:
         persona = dict(current) if isinstance(current, dict) else {}
-        if "id" not in persona:
-            persona["id"] = slug(form.name, "character")
+        if persona.get("id") in (None, "", UNNAMED) and form.name.strip():
+            persona["id"] = slug(form.name, UNNAMED)  # until named, the id follows the name
+        persona.setdefault("id", UNNAMED)
         for key, value in wanted.items():
             _set(persona, key, value)
         # Keep the persona's own keys in the schema's order with id first.
@@ -810,7 +813,14 @@ class Author:
                 notice="The YAML has a problem the form cannot work around; fix it there "
                 "first (see below). Your form changes are waiting.",
             )
-        new = dump_yaml(apply_form(data, form, self.personas))
+        merged = apply_form(data, form, self.personas)
+        if "id" not in merged and form.title.strip():
+            # Until the author picks one, the id follows the title (and is free).
+            merged = _ordered(
+                {**merged, "id": self.workspace.free_id("scenario", form.title)},
+                tuple(Scenario.model_fields),
+            )
+        new = dump_yaml(merged)
         self._keep(new, request, ticket)
         return self.editor(new, form=False)
 
@@ -1091,7 +1101,9 @@ def _author_tab(
             with gr.Accordion("The situation", open=True):
                 f_title = gr.Textbox(label="Title", elem_id="f-title")
                 f_id = gr.Textbox(
-                    label="Id (its file name: lower-case letters, digits and '-')", elem_id="f-id"
+                    label="Id (its file name: lower-case letters, digits and '-')",
+                    placeholder="made from the title until you write one",
+                    elem_id="f-id",
                 )
                 f_category = gr.Dropdown(list(CATEGORIES), label="Category", elem_id="f-category")
                 f_summary = gr.Textbox(
@@ -1100,6 +1112,10 @@ def _author_tab(
                 f_user_role = gr.Textbox(label="Who the person practising is", elem_id="f-role")
                 f_setting = gr.Textbox(label="Where and when", elem_id="f-setting")
             with gr.Accordion("The character", open=True):
+                gr.Markdown(
+                    "With several characters the form shows the first; the others are in the YAML.",
+                    elem_classes="meta",
+                )
                 f_name = gr.Textbox(label="Name", elem_id="f-name")
                 f_who = gr.Textbox(label="Role: who they are to the person", elem_id="f-who")
                 f_background = gr.Textbox(
