@@ -144,6 +144,10 @@ def test_words_are_escaped_not_run() -> None:
 def test_debriefs_without_the_coder_have_no_panel() -> None:
     assert skills_markdown({"skills": None}) == ""
     assert skills_markdown({}) == ""
+    # A free expression scene: what the user says is not scored.
+    skills = skill_summary(Coder().code_conversation([("you", "How are you?")]))
+    assert skills_markdown({"skills": skills, "scenario": {"category": "clinical-practice"}})
+    assert skills_markdown({"skills": skills, "scenario": {"category": "expression"}}) == ""
     # A debrief kept from before the lines' words were stored: counts, no coded transcript.
     skills = skill_summary(Coder().code_conversation([("you", "How are you?")]))
     for entry in skills["turns"]:

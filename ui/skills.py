@@ -23,7 +23,14 @@ from typing import Any
 
 from simulator.coder.summary import CODES
 
-__all__ = ["CODE_COLOURS", "TALK_CODES", "USER_CODES", "coded_line_id", "skills_markdown"]
+__all__ = [
+    "CODE_COLOURS",
+    "TALK_CODES",
+    "UNSCORED",
+    "USER_CODES",
+    "coded_line_id",
+    "skills_markdown",
+]
 
 # The user's codes, then the character's, in the order the legend shows them.
 USER_CODES: tuple[str, ...] = (
@@ -48,6 +55,7 @@ CODE_COLOURS: dict[str, str] = {
     "neutral": "#efeeea",
     "sustain": "#f8d3c5",
 }
+UNSCORED = frozenset({"expression"})  # scenario categories that get no skills panel
 _LEVELS = {"good": "good", "fair": "fair", "below fair": "below fair", None: "not enough to say"}
 
 
@@ -193,12 +201,14 @@ def _checked(skills: Mapping[str, Any]) -> list[str]:
 
 
 def skills_markdown(debrief: Mapping[str, Any], names: Mapping[str, str] | None = None) -> str:
-    """The skills panel of a debrief ("" for a debrief written before the skill coder).
+    """The skills panel of a debrief ("" for a debrief written before the skill coder, and
+    for a free expression scene, where nothing the user says is scored).
 
     ``names``: persona id -> the name to show for a character's lines.
     """
     skills = debrief.get("skills")
-    if not skills:
+    # A free expression scene has nothing to practise: the user's words are not scored.
+    if not skills or debrief.get("scenario", {}).get("category") in UNSCORED:
         return ""
     plain = _is_plain(skills)
     entries = list(skills.get("turns", []))
