@@ -165,3 +165,41 @@ def test_author_try_and_save_a_scenario_then_practise_it(page: Page, rehearse_ho
     page.keyboard.type("\nsumary: a typo")
     expect(check(page)).to_contain_text("unknown key 'sumary'")
     wait_for_draft("sumary: a typo")
+
+
+CARD = (
+    '{"spec": "chara_card_v2", "spec_version": "2.0", "data": {"name": "Robin", '
+    '"description": "A neighbour who plays music late.", "personality": "Cheerful, touchy.", '
+    '"scenario": "The hallway at 11pm.", "first_mes": "Oh hey! Too loud again?", '
+    '"mes_example": "", "creator_notes": "", "system_prompt": "", '
+    '"post_history_instructions": "", "alternate_greetings": [], "tags": [], '
+    '"creator": "", "character_version": "", "extensions": {}}}'
+)
+
+
+def test_copy_save_export_and_import_a_card(page: Page, tmp_path: Path) -> None:
+    page.get_by_role("tab", name="Author").click()
+    page.locator("#author-copy-pick input").click()
+    page.get_by_role("option", name="A test scene", exact=False).click()
+    page.get_by_role("button", name="Copy it").click()
+    expect(page.locator("#author-notice")).to_contain_text("A copy of “A test scene”")
+    expect(page.locator("#f-id textarea")).to_have_value("test-scene-copy")
+    page.get_by_role("button", name="Save to my scenarios").click()
+    expect(page.locator("#s-notice")).to_contain_text("Saved “test-scene-copy”")
+
+    page.get_by_text("Share: export and import").click()
+    page.get_by_role("button", name="Export as one YAML file").click()
+    with page.expect_download() as download:
+        page.locator("#e-file a").first.click()
+    bundle = Path(download.value.path()).read_text(encoding="utf-8")
+    assert "bundle: rehearse/1" in bundle and "id: test-scene-copy" in bundle
+
+    card = tmp_path / "robin.json"
+    card.write_text(CARD, encoding="utf-8")
+    with page.expect_file_chooser() as chooser:
+        page.get_by_role("button", name="Import a file…").click()
+    chooser.value.set_files(str(card))
+    expect(page.locator("#author-notice")).to_contain_text("Imported and saved")
+    expect(page.locator("#f-opening textarea")).to_have_value("Oh hey! Too loud again?")
+    page.get_by_role("tab", name="Choose a scene").click()
+    expect(page.locator(".scene-list")).to_contain_text("Robin")
