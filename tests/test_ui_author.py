@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import random
 from pathlib import Path
 
 import gradio as gr
@@ -395,3 +396,25 @@ def test_rehearse_run_sessions_are_not_in_the_store(author: Author) -> None:
     assert isinstance(author.tryouts.open(view.session_id, None)[0], Rehearsal)
     with pytest.raises(gr.Error):
         author.studio.open(view.session_id, None)
+
+
+def test_odd_yaml_never_breaks_the_form(author: Author) -> None:
+    """Whatever the YAML holds, checking it and merging the form into it never raises."""
+    rng = random.Random(5)
+    base = (DATA / "scenarios" / "test-scene.yaml").read_text(encoding="utf-8")
+    oddities = ["[]", "{}", "7", "'x'", "null", "[1, {a: b}]", "{start: []}", "yes"]
+    for _ in range(150):
+        lines = base.splitlines()
+        for _ in range(rng.randint(1, 3)):
+            i = rng.randrange(len(lines))
+            if rng.random() < 0.3:
+                del lines[i]
+            elif ":" in lines[i]:
+                key = lines[i].split(":", 1)[0]
+                lines[i] = f"{key}: {rng.choice(oddities)}"
+        text = "\n".join(lines) + "\n"
+        editor = author.edit_yaml(text, None)
+        assert editor.verdict
+        if editor.form is not None:
+            after = author.edit_form(text, editor.form, None)
+            assert after.form is None and after.verdict
