@@ -17,6 +17,7 @@ from simulator.session import Rehearsal
 from simulator.store import SessionStore
 from tests.conftest import DATA, RecordingModel, fake_model
 from ui.author import (
+    KEPT_DRAFTS,
     Author,
     Form,
     apply_form,
@@ -335,6 +336,40 @@ def test_a_draft_survives_a_new_studio(store: SessionStore) -> None:
         assert "title: My scenario" in fresh.text and fresh.valid
     finally:
         again_store.close()
+
+
+def test_starting_something_else_sets_the_draft_aside(author: Author) -> None:
+    author.start_blank(ALICE)
+    untouched = author.start_empty(ALICE)  # an untouched template is not worth keeping
+    assert "previous draft" not in untouched.notice
+    assert author.earlier_drafts(ALICE) == []
+    mine = dump_yaml(blank_template()).replace("title: My scenario", "title: Half-written")
+    author.edit_yaml(mine, ALICE)
+    copy = author.start_copy("test-scene", ALICE)
+    assert "Your previous draft is kept under Earlier drafts." in copy.notice
+    [(label, name)] = author.earlier_drafts(ALICE)
+    assert label.startswith("Half-written (")
+    assert author.earlier_drafts(BOB) == []
+    with pytest.raises(gr.Error, match="earlier drafts"):
+        author.open_draft(name, BOB)  # someone else's is not theirs to open
+    back = author.open_draft(name, ALICE)
+    assert back.text == mine and "Your earlier draft is back." in back.notice
+    assert author.resume(ALICE).text == mine
+    # The copy it replaced was untouched: nothing more to keep, and the opened one is gone.
+    assert author.earlier_drafts(ALICE) == []
+
+
+def test_a_saved_draft_is_not_set_aside_and_old_ones_are_pruned(author: Author) -> None:
+    text = dump_yaml(blank_template())
+    author.edit_yaml(text, None)
+    author.save(text, None)
+    author.start_empty(None)
+    assert author.earlier_drafts(None) == []  # its text is in the saved versions
+    for i in range(KEPT_DRAFTS + 2):
+        author.edit_yaml(text.replace("title: My scenario", f"title: Try {i}"), None)
+        author.start_empty(None)
+    titles = [label.split(" (")[0] for label, _ in author.earlier_drafts(None)]
+    assert titles == [f"Try {i}" for i in range(KEPT_DRAFTS + 1, 1, -1)]
 
 
 def test_a_copy_takes_a_free_id_and_keeps_the_original(author: Author) -> None:

@@ -6,13 +6,14 @@ notes, keywords, a second character) is kept; a YAML edit refills the form
 (:func:`form_from_data`) whenever the text parses. While the YAML does not parse, the form
 waits rather than overwrite it: nothing the author typed is ever replaced.
 
-Checking reuses :func:`simulator.loader.scenario_from_text`, so the tab and
-``rehearse validate`` name the same line, field and fix. The prompt preview calls
-:func:`simulator.character.character_prompt`, the function the character node calls, so
-the author reads the exact text the model gets. A test run plays the draft through a
-second :class:`~ui.handlers.Studio` whose store is a private temporary file and whose
-catalog holds only drafts: nothing is saved, and the author's own session list stays
-clean.
+Checking is :meth:`Workspace.check <simulator.authoring.workspace.Workspace.check>` (the
+loader's own checks, so the tab and ``rehearse validate`` name the same line, field and
+fix) plus :func:`~simulator.authoring.lint.lint_scenario`'s warnings once it is valid.
+The prompt preview calls :func:`simulator.character.character_prompt`, the function the
+character node calls, so the author reads the exact text the model gets. A test run
+plays the draft through a second :class:`~ui.handlers.Studio` whose store is a private
+temporary file and whose catalog holds only drafts: nothing is saved, and the author's
+own session list stays clean.
 
 Saving, versions, drafts and bundles are :mod:`simulator.authoring`'s; the handlers here
 (:class:`Author`) only translate. Like :class:`ui.handlers.Studio`, they take plain values
@@ -42,7 +43,7 @@ from simulator.authoring.bundle import export_bundle
 from simulator.authoring.importing import apply_plan, plan_import
 from simulator.authoring.issues import Issue
 from simulator.authoring.lint import lint_scenario
-from simulator.authoring.workspace import Workspace
+from simulator.authoring.workspace import Draft, Workspace
 from simulator.authoring.yamltext import dump
 from simulator.catalog import Catalog, Entry
 from simulator.character import character_prompt
@@ -54,21 +55,33 @@ from ui import render
 from ui.handlers import DebriefView, Practice, Studio, owner_of
 
 __all__ = [
+    "KEPT_DRAFTS",
     "MAX_SLIDERS",
+    "Author",
     "Check",
+    "Editor",
     "Form",
     "Preview",
+    "SaveResult",
     "apply_form",
+    "author_tab",
     "blank_template",
     "check_text",
+    "draft_id",
     "dump_yaml",
+    "duplicate_data",
     "form_from_data",
+    "form_from_values",
+    "form_values",
+    "parse_data",
+    "plain",
     "preview",
     "problems_markdown",
     "values_for_reveal",
 ]
 
 MAX_SLIDERS = 8  # hidden variables the preview offers sliders for (the rest stay at start)
+KEPT_DRAFTS = 10  # set-aside drafts kept per user (the oldest go)
 
 GOAL_COLUMNS = ["Goal", "What success looks like", "Met when (optional condition)"]
 STATE_COLUMNS = ["Variable", "Start", "Min", "Max", "Good practice moves it"]
@@ -690,6 +703,7 @@ class Author:
         self._drafts_lock = threading.Lock()
         self._tickets = 0
         self._written: dict[str, int] = {}  # owner: ticket of the edit their draft holds
+        self._pristine: dict[str, str] = {}  # owner: the text their draft was opened with
         weakref.finalize(self, _close_tryouts, store, folder)
 
     # --- reading the draft ----------------------------------------------------------
@@ -747,6 +761,63 @@ class Author:
         except RehearseError as exc:
             raise gr.Error(str(exc)) from None
 
+    # --- earlier drafts -------------------------------------------------------------
+
+    def _replace(self, text: str, request: gr.Request | None) -> str:
+        """Make ``text`` the draft; an unsaved draft it replaces is set aside, not lost.
+
+        Returns what the notice should add about it.
+        """
+        owner = owner_of(request)
+        current = self.workspace.load_draft(draft_id(owner))
+        kept = ""
+        if current and current.strip() and not self._needs_no_copy(owner, current):
+            now = time.time()
+            name = f"{draft_id(owner)}.{time.strftime('%Y%m%d-%H%M%S', time.gmtime(now))}"
+            name += f"-{int(now * 1e6) % 1_000_000:06d}"
+            with self._drafts_lock:
+                self.workspace.save_draft(name, current)
+            for old in self._set_aside(owner)[KEPT_DRAFTS:]:
+                self.workspace.delete_draft(old.draft_id)
+            kept = " Your previous draft is kept under Earlier drafts."
+        self._keep(text, request)
+        self._pristine[owner] = text
+        return kept
+
+    def _needs_no_copy(self, owner: str, text: str) -> bool:
+        """Whether a draft is untouched since it was opened, or saved word for word."""
+        if text == self._pristine.get(owner):
+            return True
+        scenario_id = _text((parse_data(text) or {}).get("id"))
+        if not _ID.match(scenario_id):
+            return False
+        return any(v.text() == text for v in self.workspace.versions("scenario", scenario_id))
+
+    def _set_aside(self, owner: str) -> list[Draft]:
+        prefix = draft_id(owner) + "."
+        mine = [d for d in self.workspace.drafts() if d.draft_id.startswith(prefix)]
+        return sorted(mine, key=lambda d: d.draft_id, reverse=True)  # the name holds the time
+
+    def earlier_drafts(self, request: gr.Request | None) -> list[tuple[str, str]]:
+        """(label, draft id) of the requesting user's set-aside drafts, newest first."""
+        out = []
+        for draft in self._set_aside(owner_of(request)):
+            title = _text((parse_data(draft.text()) or {}).get("title")) or "untitled"
+            when = time.strftime("%d %b %H:%M", time.localtime(draft.updated))
+            out.append((f"{title} ({when})", draft.draft_id))
+        return out
+
+    def open_draft(self, name: str | None, request: gr.Request | None) -> Editor:
+        """Bring a set-aside draft back; the one it replaces is set aside in turn."""
+        owner = owner_of(request)
+        # Only the requesting user's own: another user's draft id is not found either.
+        if not name or name not in {d.draft_id for d in self._set_aside(owner)}:
+            raise gr.Error("Choose one of your earlier drafts first.")
+        text = self.workspace.load_draft(name) or ""
+        kept = self._replace(text, request)
+        self.workspace.delete_draft(name)
+        return self.editor(text, notice="Your earlier draft is back." + kept)
+
     def resume(self, request: gr.Request | None) -> Editor:
         """The requesting user's draft as they left it (a reload, a restart), or a template."""
         text = self.workspace.load_draft(draft_id(owner_of(request)))
@@ -764,15 +835,15 @@ class Author:
     def start_blank(self, request: gr.Request | None) -> Editor:
         """A complete small scenario whose every field says what belongs in it."""
         text = dump_yaml(blank_template(self._taken()))
-        self._keep(text, request)
-        return self.editor(text, notice="A new scenario from the template.")
+        kept = self._replace(text, request)
+        return self.editor(text, notice="A new scenario from the template." + kept)
 
     def start_empty(self, request: gr.Request | None) -> Editor:
         """An empty form to fill in; the check lists what is still missing."""
         empty = apply_form({}, Form(category="difficult-conversation"), self.personas)
         text = dump_yaml(empty)
-        self._keep(text, request)
-        return self.editor(text, notice="An empty form: fill it in from the top.")
+        kept = self._replace(text, request)
+        return self.editor(text, notice="An empty form: fill it in from the top." + kept)
 
     def start_copy(self, scenario_id: str | None, request: gr.Request | None) -> Editor:
         """A copy of a bundled or saved scenario under a new id, its characters inline."""
@@ -783,8 +854,8 @@ class Author:
         except RehearseError as exc:
             raise gr.Error(str(exc)) from None
         text = dump_yaml(duplicate_data(scenario, self._taken()))
-        self._keep(text, request)
-        return self.editor(text, notice=f"A copy of “{scenario.title}”, ready to change.")
+        kept = self._replace(text, request)
+        return self.editor(text, notice=f"A copy of “{scenario.title}”, ready to change." + kept)
 
     def copy_choices(self) -> list[tuple[str, str]]:
         return [(f"{s.title} ({s.id})", s.id) for s in self.studio.catalog.scenarios]
@@ -939,10 +1010,10 @@ class Author:
             raise gr.Error(f"Not restored: {exc}") from None
         self.studio.catalog = self.studio.catalog.reload()
         text = saved.path.read_text(encoding="utf-8")
-        self._keep(text, request)
+        kept = self._replace(text, request)
         return self.editor(
             text,
-            notice="The version is restored and saved; the one it replaced is kept too.",
+            notice="The version is restored and saved; the one it replaced is kept too." + kept,
         )
 
     # --- export and import ----------------------------------------------------------
@@ -985,7 +1056,7 @@ class Author:
         if not scenarios:
             return dataclasses.replace(self.resume(request), notice=notice)
         text = scenarios[0].path.read_text(encoding="utf-8")
-        self._keep(text, request)
+        notice += self._replace(text, request)
         return self.editor(text, notice=notice)
 
 
@@ -1094,6 +1165,15 @@ def _author_tab(
             elem_id="author-copy-pick",
         )
         copy_btn = gr.Button("Copy it", size="md", elem_id="author-copy")
+    with gr.Row(equal_height=True):
+        drafts_pick = gr.Dropdown(
+            [],
+            value=None,
+            label="Earlier drafts (set aside when you started something else)",
+            scale=3,
+            elem_id="author-drafts",
+        )
+        drafts_btn = gr.Button("Open it", size="md", elem_id="author-open-draft")
     notice = gr.Markdown(elem_classes="notice", elem_id="author-notice")
 
     with gr.Row(equal_height=False):
@@ -1285,26 +1365,31 @@ def _author_tab(
 
     editor_outputs = [yaml_code, *form_components, verdict, notice, *controls]
     # A newly opened text also brings the saved versions of its id (if it has any).
-    opened_outputs = [*editor_outputs, saved_id, s_versions]
+    # ...and the drafts set aside, one of which it may have just become.
+    opened_outputs = [*editor_outputs, saved_id, s_versions, drafts_pick]
 
-    def show_opened(editor: Editor) -> tuple[Any, ...]:
+    def show_opened(editor: Editor, request: gr.Request) -> tuple[Any, ...]:
         return (
             *show_editor(editor, text=True, form=True),
             editor.scenario_id,
             gr.Dropdown(choices=author.versions(editor.scenario_id), value=None),
+            gr.Dropdown(choices=author.earlier_drafts(request), value=None),
         )
 
     def on_load(request: gr.Request) -> tuple[Any, ...]:
-        return show_opened(author.resume(request))
+        return show_opened(author.resume(request), request)
 
     def on_blank(request: gr.Request) -> tuple[Any, ...]:
-        return show_opened(author.start_blank(request))
+        return show_opened(author.start_blank(request), request)
 
     def on_empty(request: gr.Request) -> tuple[Any, ...]:
-        return show_opened(author.start_empty(request))
+        return show_opened(author.start_empty(request), request)
 
     def on_copy(scenario_id: str | None, request: gr.Request) -> tuple[Any, ...]:
-        return show_opened(author.start_copy(scenario_id, request))
+        return show_opened(author.start_copy(scenario_id, request), request)
+
+    def on_open_draft(name: str | None, request: gr.Request) -> tuple[Any, ...]:
+        return show_opened(author.open_draft(name, request), request)
 
     def on_yaml(text: str, request: gr.Request) -> tuple[Any, ...]:
         # Not the YAML itself: rewriting it would move the cursor under the author's hands.
@@ -1319,6 +1404,7 @@ def _author_tab(
     blank_btn.click(on_blank, None, opened_outputs, **cheap)
     empty_btn.click(on_empty, None, opened_outputs, **cheap)
     copy_btn.click(on_copy, copy_pick, opened_outputs, **cheap)
+    drafts_btn.click(on_open_draft, drafts_pick, opened_outputs, **cheap)
     # "always_last": while one check runs, keystrokes coalesce into the next one.
     typing = {**cheap, "trigger_mode": "always_last", "show_progress": "hidden"}
     yaml_code.input(on_yaml, yaml_code, editor_outputs, **typing)
@@ -1405,7 +1491,8 @@ def _author_tab(
         return author.version_text(sid, stamp)
 
     def on_restore(sid: str, stamp: str | None, request: gr.Request) -> tuple[Any, ...]:
-        return (*show_opened(author.restore(sid, stamp, request)), *_choose_lists(sid))
+        editor = author.restore(sid, stamp, request)
+        return (*show_opened(editor, request), *_choose_lists(sid))
 
     s_save.click(
         on_save,
@@ -1426,7 +1513,7 @@ def _author_tab(
 
     def on_import(path: str | None, request: gr.Request) -> tuple[Any, ...]:
         return (
-            *show_opened(author.import_file(path, request)),
+            *show_opened(author.import_file(path, request), request),
             gr.Dropdown(choices=author.copy_choices()),
             *_choose_lists(None),
         )
