@@ -272,6 +272,21 @@ def test_a_test_run_plays_the_draft_without_saving_it(author: Author) -> None:
         list(author.try_send(view.session_id, "Hello?", BOB))
 
 
+def test_a_test_run_of_a_group_scene_can_invite_who_waits(store: SessionStore) -> None:
+    group = Catalog.load([("test", DATA / "group" / "scenarios", DATA / "group" / "personas")])
+    author = Author(Studio(store, fake_model(*REPLIES), group, assessor="rules"))
+    text = author.start_copy(group.scenarios[0].id, None).text
+    view = author.try_start(text, "", None)
+    waiting = [m for m in view.cast if m.waiting]
+    assert [m.persona_id for m in waiting] == ["gran-test"]
+    opening = group.get(group.scenarios[0].id).member("gran-test").opening_line
+    joined = author.try_presence(view.session_id, "gran-test", True, None)
+    assert opening in joined.chat[-1]["content"]
+    assert all(m.present for m in joined.cast)
+    back = author.try_presence(view.session_id, "gran-test", False, None)
+    assert [m.persona_id for m in back.cast if not m.present] == ["gran-test"]
+
+
 def test_an_invalid_draft_cannot_be_test_run(author: Author) -> None:
     with pytest.raises(gr.Error, match="Fix the problems"):
         author.try_start("id: x\n", "", None)

@@ -949,6 +949,13 @@ class Author:
         """A line in the test run; the reply streams in like in practice."""
         yield from self.tryouts.send(session_id, line, request)
 
+    def try_presence(
+        self, session_id: str, who: str | None, invite: bool, request: gr.Request | None
+    ) -> Practice:
+        """Invite a character of the test run in (the first time it opens), or step it back."""
+        act = self.tryouts.invite if invite else self.tryouts.step_back
+        return act(session_id, who or "", request)
+
     def try_end(self, session_id: str, request: gr.Request | None) -> DebriefView:
         return self.tryouts.end(session_id, request)
 
@@ -1071,6 +1078,11 @@ def _problem_words(problem: Any) -> str:
     where = f"line {problem.line}, " if problem.line else ""
     field_name = f"{problem.field}: " if problem.field else ""
     return f"{where}{field_name}{plain(problem.message)}"
+
+
+def _cast_label(member: render.Member) -> str:
+    where = "waiting outside" if member.waiting else "here" if member.present else "stepped back"
+    return f"{member.name} ({where})"
 
 
 def _close_tryouts(store: SessionStore, folder: Path) -> None:
@@ -1289,6 +1301,10 @@ def _author_tab(
             )
             t_send = gr.Button("Send", scale=1, min_width=90, elem_id="t-send")
             t_end = gr.Button("End & debrief", scale=1, min_width=90, elem_id="t-end")
+        with gr.Row(equal_height=True, visible=False) as t_cast_row:
+            t_who = gr.Dropdown([], label="Who", scale=3, elem_id="t-who")
+            t_invite = gr.Button("Invite", size="md", elem_id="t-invite")
+            t_step_back = gr.Button("Step back", size="md", elem_id="t-step-back")
         t_debrief = gr.Markdown(elem_id="t-debrief")
 
     with gr.Accordion("Save and versions", open=True, elem_id="author-save"):
@@ -1443,9 +1459,21 @@ def _author_tab(
 
     # --- test run -------------------------------------------------------------------
 
+    def show_cast(view: Practice) -> tuple[Any, Any]:
+        # Scenes with several characters: who can be invited in or asked to step back.
+        who = [(_cast_label(m), m.persona_id) for m in view.cast]
+        return gr.Row(visible=bool(who)), gr.Dropdown(choices=who, value=None)
+
     def on_try(text: str, level: str, request: gr.Request) -> tuple[Any, ...]:
         view = author.try_start(text, level, request)
-        return view.session_id, view.chat, view.notice, "", ""
+        return view.session_id, view.chat, view.notice, "", "", *show_cast(view)
+
+    def on_presence(invite: bool) -> Any:
+        def presence(sid: str, who: str | None, request: gr.Request) -> tuple[Any, ...]:
+            view = author.try_presence(sid, who, invite, request)
+            return view.chat, view.notice, *show_cast(view)
+
+        return presence
 
     def on_try_send(sid: str, line: str, request: gr.Request) -> Any:
         for view in author.try_send(sid, line, request):
@@ -1456,8 +1484,14 @@ def _author_tab(
         return render.escape(author.try_end(sid, request).text).replace("\n", "  \n")
 
     t_start.click(
-        on_try, [yaml_code, f_difficulty], [trial, t_chat, t_notice, t_text, t_debrief], **heavy
+        on_try,
+        [yaml_code, f_difficulty],
+        [trial, t_chat, t_notice, t_text, t_debrief, t_cast_row, t_who],
+        **heavy,
     )
+    presence_outputs = [t_chat, t_notice, t_cast_row, t_who]
+    t_invite.click(on_presence(True), [trial, t_who], presence_outputs, **cheap)
+    t_step_back.click(on_presence(False), [trial, t_who], presence_outputs, **cheap)
     stream = {**heavy, "show_progress": "hidden"}
     t_send.click(on_try_send, [trial, t_text], [t_chat, t_notice, t_text], **stream)
     t_text.submit(on_try_send, [trial, t_text], [t_chat, t_notice, t_text], **stream)
