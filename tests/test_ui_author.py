@@ -16,9 +16,8 @@ from simulator.paths import user_dir
 from simulator.session import Rehearsal
 from simulator.store import SessionStore
 from tests.conftest import DATA, RecordingModel, fake_model
-from ui.author import (
-    KEPT_DRAFTS,
-    Author,
+from ui.author import KEPT_DRAFTS, Author
+from ui.author_form import (
     Form,
     apply_form,
     blank_template,
