@@ -93,6 +93,7 @@ def test_form_to_yaml_and_back_is_the_same_form(author: Author) -> None:
         assert getattr(back, name) == getattr(form, name), name
     assert back.state == [["warmth", 3, 0, 10, "up"], ["irritation", 6, 0, 10, "down"]]
     assert back.max_turns == 8 and back.difficulty == "hard"
+    assert editor.difficulty == "hard"  # the preview starts at the scenario's own level
     # The components' values (tables end with a blank row to type in) lead to the same form.
     values = form_values(back)
     assert values[dataclasses.fields(Form).index(_field("goals"))][-1] == ["", "", ""]

@@ -92,6 +92,7 @@ class Editor:
     variables: list[tuple[str, float, float, float]]  # (name, min, max, start) for sliders
     reveals: list[tuple[str, str]]  # (label, reveal id)
     characters: list[tuple[str, str]]  # (name, persona id)
+    difficulty: str = "medium"  # the scenario's own default, for the preview
     notice: str = ""
     scenario_id: str = ""  # the id the text gives, valid or not (names its saved versions)
 
@@ -174,6 +175,7 @@ class Author:
             variables=variables,
             reveals=reveals,
             characters=characters,
+            difficulty=scenario.difficulty.default if scenario is not None else "medium",
             notice=notice,
             scenario_id=as_text(check.data.get("id")) if check.data else "",
         )
@@ -737,13 +739,14 @@ def _author_tab(
 
     # --- views into components ------------------------------------------------------
 
-    controls = [p_character, p_reveal, slider_names, *sliders]
+    controls = [p_level, p_character, p_reveal, slider_names, *sliders]
 
     def show_controls(editor: Editor) -> list[Any]:
         if not editor.valid:
             return [gr.skip()] * len(controls)
         shown = editor.variables[:MAX_SLIDERS]
         out: list[Any] = [
+            editor.difficulty,
             gr.Dropdown(choices=editor.characters, value=editor.characters[0][1]),
             gr.Dropdown(choices=[("(none: the start)", ""), *editor.reveals], value=""),
             [name for name, *_ in shown],
