@@ -314,4 +314,7 @@ def play(
         if rehearsal.status == "interrupted":
             terminal.write("[The last turn did not finish; asking the model again.]")
             terminal.show(rehearsal.retry())
+        pause = rehearsal.grounding_exercise()
+        if pause is not None:  # left during a pause to breathe: it is still there
+            terminal.ground(pause)
     return terminal.loop()

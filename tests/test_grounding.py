@@ -7,13 +7,14 @@ import io
 import pytest
 
 from rehearse.terminal import play
+from simulator.catalog import Catalog
 from simulator.errors import RehearseError
 from simulator.grounding import distress, offer_level, should_offer, step_down
 from simulator.report import debrief_text
 from simulator.schema import GroundingSettings, Scenario
 from simulator.session import Rehearsal
 from simulator.store import SessionStore
-from tests.conftest import RecordingModel
+from tests.conftest import DATA, RecordingModel
 
 OVERWHELMED = "Sorry, I'm so overwhelmed right now, this is a lot."
 
@@ -243,3 +244,34 @@ def test_a_line_written_during_the_pause_carries_on_and_is_said(
     said = [line.text for line in rehearsal.lines() if line.speaker == "you"]
     assert said == [OVERWHELMED, "Okay. Can we look at the plan?"]
     assert len(recorder.prompts) == 2 and rehearsal.status == "awaiting_user"
+
+
+def test_with_several_characters_step_down_calms_each_and_the_addressed_one_answers(
+    store: SessionStore,
+) -> None:
+    dinner = Catalog.load([("t", DATA / "group" / "scenarios", DATA / "group" / "personas")]).get(
+        "dinner-test"
+    )
+    rehearsal, recorder = begin(store, dinner, "Oh love. Sit, breathe.", "r")
+    list(rehearsal.say("Mum, I'm panicking about telling you this."))
+    assert rehearsal.status == "grounding" and recorder.prompts == []
+    list(rehearsal.ground("step_down"))
+    values = rehearsal.state().values
+    assert values["mum-test.tension"] == values["dad-test.tension"] == 2.5  # 5 - 10/4 each
+    # The line was addressed to Mum: she answers it after the pause, as she would have.
+    assert [(line.name, line.text) for line in rehearsal.lines()[-1:]] == [
+        ("Mum", "Oh love. Sit, breathe.")
+    ]
+
+
+def test_a_resumed_session_shows_the_pause_it_was_left_in(
+    store: SessionStore, scene: Scenario
+) -> None:
+    rehearsal, _recorder = begin(store, scene, "Go on.", "r")
+    list(rehearsal.pause())
+    out = io.StringIO()
+    play(rehearsal, new=False, stdin=io.StringIO("step down\n/quit\n"), stdout=out)
+    text = out.getvalue()
+    assert "You asked for a pause." in text and "5 things you can see" in text
+    assert "[The character eases off a little.]" in text
+    assert rehearsal.state().difficulty == "easy"

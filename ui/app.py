@@ -429,7 +429,8 @@ def create_app(
                 gr.Dropdown(choices=view.versions, value=None),
                 gr.Button(visible=view.status == "interrupted"),
                 gr.Button(visible=view.status == "paused"),
-                gr.Button(visible=view.status != "paused"),  # no coaching during a pause
+                # No coaching during a pause (for safety, or to breathe).
+                gr.Button(visible=view.status not in ("paused", "grounding")),
                 gr.Markdown(value="", visible=False),
                 gr.Markdown(value=view.coach, visible=bool(view.coach)),
                 gr.Markdown(visible=False),
