@@ -15,6 +15,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -45,16 +46,33 @@ def _baseline(text: str, previous: str | None) -> object:
     return BASELINE.search(text.lower())
 
 
+def run(repeat: int = 50) -> dict[str, Any]:
+    texts = _texts(repeat)
+    screened = _rate(screen, texts)
+    baseline = _rate(_baseline, texts)
+    return {
+        "utterances": len(texts),
+        "screen_per_s": round(screened),
+        "baseline_per_s": round(baseline),
+        "ratio": round(baseline / screened, 1),
+    }
+
+
+def summary(r: dict[str, Any]) -> str:
+    return (
+        f"{r['screen_per_s']:,} utterances/s ({r['ratio']:g}x the cost of one "
+        "lower()+re.search per utterance)"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=50, help="passes over the dev set")
-    args = parser.parse_args()
-    texts = _texts(args.repeat)
-    screened = _rate(screen, texts)
-    baseline = _rate(_baseline, texts)
-    print(f"screen():                  {screened:>12,.0f} utterances/s ({len(texts)} lines)")
-    print(f"baseline lower()+search(): {baseline:>12,.0f} utterances/s")
-    print(f"screen() costs {baseline / screened:.0f}x the baseline per utterance")
+    r = run(parser.parse_args().repeat)
+    lines = r["utterances"]
+    print(f"screen():                  {r['screen_per_s']:>12,} utterances/s ({lines} lines)")
+    print(f"baseline lower()+search(): {r['baseline_per_s']:>12,} utterances/s")
+    print(f"screen() costs {r['ratio']:.0f}x the baseline per utterance")
 
 
 if __name__ == "__main__":

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from benchmarks import bench_storage, bench_turn
+from ui.serving import CHROMIUM
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -20,8 +24,12 @@ def test_turn_overhead_benchmark_runs() -> None:
 
 def test_storage_benchmark_runs() -> None:
     result = bench_storage.run(turns=4, repeats=1)
-    assert result["turns"] == 4 and result["resume_ms_median"] > 0
-    assert result["database_kib"] > 0
+    sqlite = result["sqlite"]
+    assert result["turns"] == 4 and sqlite["resume_ms_median"] > 0
+    assert sqlite["database_kib"] > 0 and sqlite["checkpoint_kib"] >= 0
+    assert sqlite["bytes_per_turn_late"] > 0
+    # PostgreSQL runs when the test database is configured, and says why not otherwise.
+    assert "resume_ms_median" in result["postgres"] or "skipped" in result["postgres"]
 
 
 def test_safety_benchmark_runs() -> None:
@@ -34,6 +42,67 @@ def test_safety_benchmark_runs() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert "utterances/s" in done.stdout
+
+
+def test_one_command_runs_the_benchmarks_and_writes_the_results(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "--quick", "--only", "turn", "safety", "coder"]
+        + ["--out", str(tmp_path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    report = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
+    assert report["machine"]["cores"] >= 1 and report["machine"]["python"]
+    assert report["machine"]["cpu"]
+    assert set(report["benchmarks"]) == {"turn", "safety", "coder"}
+    for entry in report["benchmarks"].values():
+        assert "result" in entry, entry
+        assert entry["summary"]
+    table = (tmp_path / "results.md").read_text(encoding="utf-8")
+    assert "Machine:" in table and "| turn |" in table and "| coder |" in table
+
+
+def test_concurrency_benchmark_runs() -> None:
+    from benchmarks import bench_concurrency
+
+    result = bench_concurrency.run(users=(1, 2), reply_seconds=0.2, concurrency=(None,))
+    rows = result["runs"]["default limit"]
+    assert [row["users"] for row in rows] == [1, 2]
+    for row in rows:
+        assert row["errors"] == 0, row["first_errors"]
+        assert row["p50_s"] >= 0.2 and row["total_s"] >= 0.2
+        assert row["server_rss_mib"] > 0
+    assert rows[1]["model_calls_at_once"] == 2  # both users reached the model together
+    assert "N=2" in bench_concurrency.summary(result)
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason=f"{CHROMIUM} is missing")
+@pytest.mark.filterwarnings("ignore::pandas.errors.Pandas4Warning")
+@pytest.mark.filterwarnings("ignore::ResourceWarning")
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+def test_first_token_benchmark_runs() -> None:
+    from benchmarks import bench_first_token
+
+    result = bench_first_token.run(turns=1, delay=0.05)
+    # The reply cannot reach the screen before the model's first token does.
+    assert result["browser_ms_median"] >= 50
+    assert result["direct_client_ms_median"] >= 50
+    assert "ms" in bench_first_token.summary(result)
+
+
+@pytest.mark.e2e
+def test_local_model_benchmark_runs() -> None:
+    from benchmarks import Skipped, bench_local_model
+
+    try:
+        result = bench_local_model.run(rounds=1, max_tokens=8)
+    except Skipped as why:
+        pytest.skip(str(why))
+    assert 0 < result["tokens_per_reply"] <= 8
+    assert result["direct_tokens_per_s"] > 0 and result["rehearse_tokens_per_s"] > 0
 
 
 def test_memory_benchmark_runs() -> None:

@@ -1,0 +1,262 @@
+"""Many users at once: N people each start a session and send a line through the web API.
+
+``rehearse serve`` runs in its own process on 127.0.0.1, pointed at the fake
+OpenAI-compatible server (``tests/fake_openai.py``), which takes ``reply_seconds``
+(1 s) before every reply, like a slow model. For each N (1, 8, 32, 64) a fresh server
+starts, one warm-up turn is played, and then N users start a session each and, all at
+once, send a line with plain HTTP to the Gradio API (``/gradio_api/call/...``, the same
+endpoints gradio_client uses). Reported per N: the p50 and p95 of a user's turn, the
+time until the last of the N replies arrived, that time against one user's turn (the
+baseline: N=1 in the same run), errors, and the server's resident memory per active
+session (its RSS after the turns minus its RSS after the warm-up, over N).
+
+The goal is the N=32 total within 1.3x of one user's turn. A model-call limit below N
+(``--concurrency``) makes users wait in line for a slot: the run is made with the
+default limit and with a limit of 64, so the figures show what the limit costs and what
+the program costs.
+
+    python -m benchmarks.bench_concurrency [--users 1 8 32 64] [--concurrency 64]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from tests.fake_openai import FakeOpenAI
+from ui.serving import free_port
+
+__all__ = ["run", "summary"]
+
+ROOT = Path(__file__).resolve().parent.parent
+SCENE = "feedback-missed-deadlines"
+REPLY = "I hear you. It has been a hard few weeks, honestly."
+GOAL = 1.3
+
+
+def _rss_kib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text(encoding="utf-8").splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise RuntimeError(f"no VmRSS for process {pid}")
+
+
+def _call(base: str, endpoint: str, *data: Any, timeout: float = 300) -> Any:
+    """One call to a named Gradio API endpoint: submit, then read its event stream."""
+    body = json.dumps({"data": list(data)}).encode()
+    request = urllib.request.Request(
+        f"{base}gradio_api/call/{endpoint}",
+        data=body,
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=timeout) as answer:
+        event_id = json.load(answer)["event_id"]
+    with urllib.request.urlopen(
+        f"{base}gradio_api/call/{endpoint}/{event_id}", timeout=timeout
+    ) as stream:
+        event = ""
+        for raw in stream:
+            line = raw.decode().strip()
+            if line.startswith("event:"):
+                event = line.split(":", 1)[1].strip()
+            elif line.startswith("data:") and event in ("complete", "error"):
+                payload = line.split(":", 1)[1].strip()
+                if event == "error":
+                    raise RuntimeError(f"{endpoint}: {payload}")
+                return json.loads(payload)
+    raise RuntimeError(f"{endpoint}: the event stream ended without a result")
+
+
+def _start(base: str) -> str:
+    """A new session's id (gr.api returns the handler's tuple as one output)."""
+    session_id, _opening = _call(base, "start_session", SCENE, "medium")[0]
+    return str(session_id)
+
+
+class _Server:
+    """``python -m rehearse serve`` in its own process, with its own data directory."""
+
+    def __init__(self, model_url: str, home: Path, concurrency: int | None) -> None:
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}/"
+        env = {
+            **os.environ,
+            "REHEARSE_HOME": str(home),
+            "OPENAI_BASE_URL": model_url,
+            "OPENAI_API_KEY": "bench",
+            "REHEARSE_MAX_RETRIES": "0",
+            "GRADIO_ANALYTICS_ENABLED": "False",
+        }
+        command = [sys.executable, "-m", "rehearse", "serve", "--model", "fake"]
+        command += ["--assessor", "rules", "--port", str(self.port)]
+        if concurrency is not None:
+            command += ["--concurrency", str(concurrency)]
+        self.log = home / "serve.log"
+        with open(self.log, "wb") as log:
+            self.process = subprocess.Popen(
+                command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+            )
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"rehearse serve exited: {self.log.read_text()[-2000:]}")
+            try:
+                with urllib.request.urlopen(f"{self.base}gradio_api/info", timeout=2):
+                    return
+            except OSError:
+                time.sleep(0.25)
+        self.stop()
+        raise RuntimeError("rehearse serve did not answer within 120 s")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def _one_n(users: int, reply_seconds: float, concurrency: int | None) -> dict[str, Any]:
+    with (
+        FakeOpenAI(reply=REPLY, first_token_delay=reply_seconds) as model,
+        tempfile.TemporaryDirectory() as tmp,
+    ):
+        server = _Server(model.base_url, Path(tmp), concurrency)
+        try:
+            # Warm-up: the first session and turn load what every later one reuses.
+            session = _start(server.base)
+            _call(server.base, "send_message", session, "Hello, thanks for coming in.")
+            before = _rss_kib(server.process.pid)
+            turns: list[float] = []
+            errors: list[str] = []
+            sessions: list[str] = []
+            guard = threading.Lock()
+            ready = threading.Barrier(users + 1)
+            go = threading.Event()
+
+            def user(i: int) -> None:
+                try:
+                    session = _start(server.base)
+                except Exception as exc:
+                    with guard:
+                        errors.append(f"start: {exc}")
+                    ready.wait()
+                    return
+                ready.wait()
+                go.wait()
+                started = time.perf_counter()
+                try:
+                    reply = _call(server.base, "send_message", session, f"User {i} here.")
+                    if reply[0] != REPLY:
+                        raise RuntimeError(f"unexpected reply {reply[0]!r}")
+                except Exception as exc:
+                    with guard:
+                        errors.append(f"send: {exc}")
+                    return
+                with guard:
+                    turns.append(time.perf_counter() - started)
+                    sessions.append(session)
+
+            threads = [threading.Thread(target=user, args=(i,)) for i in range(users)]
+            for thread in threads:
+                thread.start()
+            ready.wait()  # every user has a session open
+            started = time.perf_counter()
+            go.set()
+            for thread in threads:
+                thread.join()
+            total = time.perf_counter() - started
+            after = _rss_kib(server.process.pid)
+        finally:
+            server.stop()
+        most_at_once = model.most_in_flight
+    return {
+        "users": users,
+        "p50_s": round(statistics.median(turns), 3) if turns else None,
+        "p95_s": round(_percentile(turns, 0.95), 3) if turns else None,
+        "total_s": round(total, 3),
+        "errors": len(errors),
+        "first_errors": errors[:3],
+        "model_calls_at_once": most_at_once,
+        "server_rss_mib": round(after / 1024, 1),
+        "rss_kib_per_session": round((after - before) / users),
+    }
+
+
+def _series(
+    users: Sequence[int], reply_seconds: float, concurrency: int | None
+) -> list[dict[str, Any]]:
+    rows = [_one_n(n, reply_seconds, concurrency) for n in users]
+    single = rows[0]["p50_s"] if rows and rows[0]["users"] == 1 else None
+    for row in rows:
+        row["total_vs_one_user"] = round(row["total_s"] / single, 2) if single else None
+    return rows
+
+
+def run(
+    users: Sequence[int] = (1, 8, 32, 64),
+    reply_seconds: float = 1.0,
+    concurrency: Sequence[int | None] = (None, 64),
+) -> dict[str, Any]:
+    return {
+        "reply_seconds": reply_seconds,
+        "runs": {
+            "default limit" if limit is None else f"--concurrency {limit}": _series(
+                users, reply_seconds, limit
+            )
+            for limit in concurrency
+        },
+    }
+
+
+def summary(r: dict[str, Any]) -> str:
+    parts = []
+    for label, rows in r["runs"].items():
+        cells = ", ".join(
+            f"N={row['users']}: p50 {row['p50_s']} s, p95 {row['p95_s']} s, all in "
+            f"{row['total_s']} s ({row['total_vs_one_user']}x), {row['errors']} errors, "
+            f"{row['rss_kib_per_session']:,} KiB/session"
+            for row in rows
+        )
+        at32 = next((row for row in rows if row["users"] == 32), None)
+        goal = ""
+        if at32 and at32["total_vs_one_user"] is not None:
+            met = at32["total_vs_one_user"] <= GOAL and not at32["errors"]
+            goal = f" (goal <= {GOAL}x at N=32: {'met' if met else 'NOT met'})"
+        parts.append(f"{label}: {cells}{goal}")
+    return f"model reply {r['reply_seconds']} s. " + "; ".join(parts)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--users", type=int, nargs="+", default=[1, 8, 32, 64])
+    parser.add_argument("--reply-seconds", type=float, default=1.0)
+    parser.add_argument(
+        "--concurrency", type=int, nargs="*", help="limits to try (default: the default and 64)"
+    )
+    args = parser.parse_args()
+    limits = args.concurrency if args.concurrency else [None, 64]
+    result = run(args.users, args.reply_seconds, limits)
+    print(json.dumps(result, indent=2))
+    print(summary(result))
+
+
+if __name__ == "__main__":
+    main()
