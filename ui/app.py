@@ -249,15 +249,15 @@ def create_app(
                             send_btn = gr.Button("Send", variant="primary", scale=1, min_width=90)
                         with gr.Row():
                             hint_btn = gr.Button("Hint", size="md")
-                            retry_btn = gr.Button("Retry", size="md", visible=False)
                             pause_btn = grounding.pause_button()
+                            retry_btn = gr.Button("Retry", size="md", visible=False)
                             safe_btn = gr.Button(
                                 "I'm safe, carry on", size="md", visible=False, elem_id="safe"
                             )
                             end_btn = gr.Button("End & debrief", size="md", elem_id="end")
                         hint_md = gr.Markdown(elem_classes="hint", elem_id="hint", visible=False)
-                        # The coach's tip after a setback: beside the scene, never in the chat.
                         breather = grounding.panel(pause_btn)  # shown while the scene pauses
+                        # The coach's tip after a setback: beside the scene, never in the chat.
                         coach_md = gr.Markdown(elem_classes="coach", elem_id="coach", visible=False)
                     with gr.Column(scale=2, min_width=280, elem_classes="side"):
                         # Who is in a group scene, each with Step back / Invite.
@@ -325,8 +325,8 @@ def create_app(
                         again_btn = gr.Button("Practise this again", variant="primary")
                         md_file = gr.DownloadButton("Download transcript (Markdown)")
                         json_file = gr.DownloadButton("Download transcript (JSON)")
-
                     writing.build(studio, debriefed, heavy, cheap)  # journal, story, pictures
+
             with gr.Tab("Your sessions", id="sessions") as sessions_tab:
                 gr.Markdown(
                     "Sessions are saved on this computer. Open one to continue it, or to "
@@ -385,12 +385,12 @@ def create_app(
             cast_ids,
             cast_panel,
             *(c for slot in cast_slots for c in slot),
+            *breather.outputs,
         ]
 
         def show_cast(view: Practice) -> list[Any]:
             """The cast panel of a group scene (hidden for a scene with one character)."""
             members = view.cast
-            *breather.outputs,
             here = sum(m.present for m in members)
             can_act = view.status == "awaiting_user"
             out: list[Any] = [[m.persona_id for m in members], gr.Column(visible=bool(members))]
@@ -436,12 +436,12 @@ def create_app(
                 gr.Markdown(visible=False),
                 gr.Row(visible=True),
                 *show_cast(view),
+                *grounding.updates(view),
             )
 
         debrief_outputs = [
             debriefed,
             d_heading,
-                *grounding.updates(view),
             d_goals,
             d_try,
             d_next,
@@ -510,12 +510,12 @@ def create_app(
                 [],  # cast_ids
                 gr.Column(visible=False),  # cast_panel
                 *[gr.skip()] * (3 * cast_size),
+                *grounding.cleared(),
                 [],  # version_chat
             )
 
         def clear_debrief() -> tuple[Any, ...]:
             return (
-                *grounding.cleared(),
                 "",  # debriefed
                 "",  # d_heading
                 "",  # d_goals
@@ -622,11 +622,6 @@ def create_app(
         )
         again_btn.click(on_again, session, [*practice_outputs, tabs], **cheap)
 
-        def on_presence(index: int) -> Callable[..., tuple[Any, ...]]:
-            def step_back_or_invite(
-                sid: str, ids: list[str], label: str, request: gr.Request
-            ) -> tuple[Any, ...]:
-                who = ids[index] if index < len(ids) else ""
         # Grounding pauses (ui/grounding.py): the user's own pause, then the way on.
         def on_pause(sid: str, request: gr.Request) -> tuple[Any, ...]:
             return show_practice(grounding.pause(studio, sid, request))
@@ -648,6 +643,11 @@ def create_app(
             on_sessions, None, session_list, **cheap
         )
 
+        def on_presence(index: int) -> Callable[..., tuple[Any, ...]]:
+            def step_back_or_invite(
+                sid: str, ids: list[str], label: str, request: gr.Request
+            ) -> tuple[Any, ...]:
+                who = ids[index] if index < len(ids) else ""
                 act = studio.invite if label == "Invite" else studio.step_back
                 return show_practice(act(sid, who, request))
 
