@@ -15,6 +15,9 @@ step the difficulty down (the character eases off: its intensity variables move 
 calm and the difficulty drops a level), or stop with a debrief. Every pause and choice
 is logged in the session state and shown in the debrief.
 
+A pause is not offered again for two turns after one, mild words offer one once a
+session, and a state threshold offers one once per crossing, so it never nags.
+
 How readily it is offered is the scenario author's call (``grounding.offer``: off, low,
 medium, high); without one it follows the category (inner parts and free expression
 most readily, clinical practice least, since a trainee's words are not their own state).
@@ -191,8 +194,16 @@ def should_offer(
     if last and turn - last[-1] <= COOLDOWN:
         return None
     said = distress(text)
-    if said.level >= _MIN_LEVEL[level]:
-        return {"turn": turn, "event": "offered", "trigger": "words", "matched": said.matched}
+    # Mild words ("I'm nervous") are common in practice: they offer a pause once a session.
+    mild_before = any(e.get("trigger") == "words" and e.get("level") == 1 for e in log)
+    if said.level >= _MIN_LEVEL[level] and not (said.level == 1 and mild_before):
+        return {
+            "turn": turn,
+            "event": "offered",
+            "trigger": "words",
+            "matched": said.matched,
+            "level": said.level,
+        }
     crossed = threshold_crossed(scenario, values, previous)
     if crossed:
         return {"turn": turn, "event": "offered", "trigger": "state", "matched": crossed}

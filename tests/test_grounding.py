@@ -57,7 +57,19 @@ def test_how_readily_it_is_offered_follows_the_author_then_the_category(scene: S
         "event": "offered",
         "trigger": "words",
         "matched": "I'm a bit nervous",
+        "level": 1,
     }
+    # Mild words offer a pause once a session; stronger ones after the cooldown.
+    mild_log = [offered]
+    assert (
+        should_offer(
+            scene_high := with_grounding(scene, offer="high"),
+            text=mild,
+            **{**args, "turn": 9, "log": mild_log},
+        )
+        is None
+    )
+    assert should_offer(scene_high, text=OVERWHELMED, **{**args, "turn": 9, "log": mild_log})
     assert should_offer(with_grounding(scene, offer="off"), text=OVERWHELMED, **args) is None
     # Not again straight after a pause: it never nags.
     log = [{"turn": 1, "event": "offered", "trigger": "words"}]
