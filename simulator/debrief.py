@@ -44,6 +44,12 @@ def _progress(scenario: Scenario, record: TurnRecord) -> float:
     return total
 
 
+def _user_turns(trajectory: list[TurnRecord]) -> list[TurnRecord]:
+    """The records of the user's turns: not the start, not a grounding step-down (the
+    character eased off because the user paused, not because of what they said)."""
+    return [r for r in trajectory[1:] if r.get("source") != "grounding"]
+
+
 def _quote(lines: dict[int, str], turn: int) -> dict[str, Any]:
     return {"turn": turn, "quote": lines.get(turn, "")}
 
@@ -53,7 +59,7 @@ def goal_verdicts(
 ) -> list[dict[str, Any]]:
     """Each goal: met / partly / not_yet, with the user's lines as evidence."""
     out = []
-    turns = trajectory[1:]  # the start record is not a user turn
+    turns = _user_turns(trajectory)
     for goal in scenario.goals:
         evidence = [r["turn"] for r in turns if goal.id in r["goals"]]
         criteria: list[bool] = []
@@ -94,7 +100,7 @@ def state_movement(
     """The hidden state turn by turn, and the turns that moved each variable most."""
     variables = {}
     for name, var in scenario.variables().items():
-        moves = [(r["deltas"].get(name, 0.0), r["turn"]) for r in trajectory[1:]]
+        moves = [(r["deltas"].get(name, 0.0), r["turn"]) for r in _user_turns(trajectory)]
         rise = max(moves, default=(0.0, None))
         drop = min(moves, default=(0.0, None))
         variables[name] = {
@@ -104,7 +110,7 @@ def state_movement(
             "biggest_rise": ({"change": rise[0], **_quote(said, rise[1])} if rise[0] > 0 else None),
             "biggest_drop": ({"change": drop[0], **_quote(said, drop[1])} if drop[0] < 0 else None),
         }
-    scored = [(_progress(scenario, r), r["turn"]) for r in trajectory[1:]]
+    scored = [(_progress(scenario, r), r["turn"]) for r in _user_turns(trajectory)]
     best = max(scored, default=(0.0, None))
     worst = min(scored, default=(0.0, None))
     return {
@@ -120,7 +126,7 @@ def state_movement(
 
 def _weakest_turn(scenario: Scenario, trajectory: list[TurnRecord]) -> int | None:
     """The turn that helped least: least progress, then fewest helpful moves, then earliest."""
-    turns = trajectory[1:]
+    turns = _user_turns(trajectory)
     if not turns:
         return None
     chosen = min(

@@ -287,3 +287,20 @@ def test_a_resumed_session_shows_the_pause_it_was_left_in(
     assert "You asked for a pause." in text and "5 things you can see" in text
     assert "[The character eases off a little.]" in text
     assert rehearsal.state().difficulty == "easy"
+
+
+def test_a_step_down_is_not_credited_to_the_users_words(
+    store: SessionStore, scene: Scenario
+) -> None:
+    calm_goal = scene.goals[1].model_copy(update={"met_when": "defensiveness <= 3"})
+    goals = [scene.goals[0], calm_goal]
+    rehearsal, _recorder = begin(store, scene.model_copy(update={"goals": goals}), "Mm.", "r")
+    list(rehearsal.say("Fine."))  # no move at all
+    list(rehearsal.pause())
+    list(rehearsal.ground("step_down"))  # defensiveness 5 -> 2.5, below the goal's 3
+    list(rehearsal.end())
+    debrief = rehearsal.debrief()
+    [_ask, calm] = debrief["goals"]
+    assert calm["condition_reached_at"] is None and calm["evidence"] == []
+    assert debrief["state"]["variables"]["defensiveness"]["biggest_drop"] is None
+    assert debrief["state"]["variables"]["defensiveness"]["end"] == 2.5  # it did ease off
