@@ -304,3 +304,22 @@ def test_a_step_down_is_not_credited_to_the_users_words(
     assert calm["condition_reached_at"] is None and calm["evidence"] == []
     assert debrief["state"]["variables"]["defensiveness"]["biggest_drop"] is None
     assert debrief["state"]["variables"]["defensiveness"]["end"] == 2.5  # it did ease off
+
+
+def test_in_the_studio_a_pause_shows_its_exercise_and_sending_a_line_carries_on(
+    store: SessionStore, test_catalog: Catalog
+) -> None:
+    from ui import grounding as grounding_ui
+    from ui.handlers import GROUNDING_NOTICE, Studio
+
+    replies = ["Take your time.", "Sure, the plan."]
+    studio = Studio(store, RecordingModel(*replies).model, test_catalog, assessor="rules")
+    sid = studio.start("test-scene", "medium", None).session_id
+    view = grounding_ui.pause(studio, sid, None)
+    assert view.status == "grounding" and view.notice == GROUNDING_NOTICE
+    assert "data-breathing" in grounding_ui.timer_html(view.grounding)
+    reopened, _debrief = studio.resume(sid, None)  # a reload shows the same pause
+    assert reopened.grounding == view.grounding
+    *_, last = studio.send(sid, "Can we look at the plan?", None)
+    assert last.status == "awaiting_user" and last.grounding is None
+    assert last.chat[-1]["content"].endswith("Take your time.")

@@ -131,8 +131,6 @@ _CANNOT_SAY = {
     "interrupted": "The last turn did not finish. Press Retry to ask the model again.",
     "finished": "This session is finished; its debrief is on the Debrief tab.",
     "new": "This session never started. Start the scene again from the list.",
-    "grounding": "The scene is paused for a breather. Continue or step it down first; "
-    "your line stays in the box.",
 }
 NO_SESSION = "No session with that id. Your sessions are listed here."
 BUSY = (
@@ -472,7 +470,8 @@ class Studio:
             raise gr.Error("Write what you would say first.")
         with self.exclusive(rehearsal.session_id):
             status = rehearsal.status
-            if status not in ("awaiting_user", "paused"):
+            # During a pause to breathe, sending a line carries on (Rehearsal.say).
+            if status not in ("awaiting_user", "paused", "grounding"):
                 raise gr.Error(_CANNOT_SAY[status])
             first = self.practice(rehearsal, info, draft="")
             chat = [*first.chat, render.user_message(text, rehearsal.scenario)]
