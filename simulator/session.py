@@ -44,6 +44,12 @@ __all__ = ["Rehearsal", "Status"]
 Status = Literal["new", "awaiting_user", "paused", "grounding", "finished", "interrupted"]
 # user_turn speaks too: a character invited for the first time says its opening line.
 _SPEAKING_NODES = ("open_scene", "character_reply", "user_turn")
+# What the run stopped to wait for (an interrupt's "awaiting") says the status after it.
+_STATUS_AFTER: dict[str, Status] = {
+    "user": "awaiting_user",
+    "safety": "paused",
+    "grounding": "grounding",
+}
 
 
 class Rehearsal:
@@ -62,6 +68,10 @@ class Rehearsal:
         self.session_id = session_id
         self.scenario = scenario
         self.model = model  # None: read-only use (listing, exporting)
+        # (newest checkpoint id, status) as this object's last run left them. Reading the
+        # status from the checkpoint deserialises the whole transcript; while the newest
+        # checkpoint is still that one (nobody else has run since), the status is known.
+        self._known: tuple[str, Status] | None = None
         self.assessor = assessor
         # Set by begin(): the input that opens a new session's scene.
         self._pending_input: dict[str, Any] | None = None
@@ -108,6 +118,9 @@ class Rehearsal:
 
     @property
     def status(self) -> Status:
+        known = self._known
+        if known is not None and self.store.head(self.session_id) == known[0]:
+            return known[1]
         snap = self.snapshot()
         if not snap.values:
             return "new"
@@ -132,21 +145,30 @@ class Rehearsal:
     # --- running ------------------------------------------------------------------------
 
     def _run(self, payload: Any) -> Iterator[dict[str, Any]]:
+        self._known = None  # a run that stops half-way leaves the status unknown
         stream = self.store.graph.stream(
             payload,
             self.config,
             context=self.context,
-            stream_mode=["custom", "updates"],
+            stream_mode=["custom", "updates", "values"],
             durability="exit",
         )
         turn = 0
+        # The state after the last step and what the run waits for: saved as the newest
+        # checkpoint, so neither needs reading back from it.
+        values: dict[str, Any] = {}
+        awaiting: str | None = None
         for mode, data in stream:
             if mode == "custom":
                 yield {"type": "token", **data}
                 continue
+            if mode == "values":
+                values = data
+                continue
             for node, update in data.items():
                 if node == "__interrupt__":
                     for pending in update:
+                        awaiting = pending.value.get("awaiting")
                         if pending.value.get("awaiting") == "safety":
                             yield {
                                 "type": "safety",
@@ -178,9 +200,14 @@ class Rehearsal:
                                 "text": str(message.content),
                                 "turn": turn,
                             }
-        state = self.state()
-        if state is not None:
-            self.store.update(self.session_id, turns=state.turn, finished=state.debrief is not None)
+        if not values:
+            return
+        finished = values.get("debrief") is not None
+        self.store.update(self.session_id, turns=values.get("turn", 0), finished=finished)
+        status = "finished" if finished and awaiting is None else _STATUS_AFTER.get(awaiting or "")
+        head = self.store.head(self.session_id)
+        if status is not None and head is not None:
+            self._known = (head, status)
 
     def start(self) -> Iterator[dict[str, Any]]:
         """Open the scene (a new session) and stream the opening lines."""
