@@ -129,3 +129,28 @@ def test_the_studio_writes_an_editable_download_and_draws_when_configured(
     # Deleting the session deletes what was written and drawn from it.
     studio.delete(sid, None)
     assert not path.exists() and not image.exists()
+
+
+def test_the_cli_writes_and_draws_through_a_real_endpoint(
+    played: Rehearsal,
+    rehearse_home: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    played.store.close()
+    for kind in ("scenarios", "personas"):
+        shutil.copytree(DATA / kind, rehearse_home / kind, dirs_exist_ok=True)
+    with FakeOpenAI(reply="Today I asked Sam what happened, and I listened.") as server:
+        monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+        monkeypatch.setenv("OPENAI_API_KEY", "test-key")
+        assert main(["journal", played.session_id, "--model", "fake"]) == 0
+        assert capsys.readouterr().out == "Today I asked Sam what happened, and I listened.\n"
+        monkeypatch.setenv("REHEARSE_IMAGE_MODEL", "fake-image")
+        target = tmp_path / "sam.png"
+        assert main(["picture", played.session_id, "--model", "fake", "-o", str(target)]) == 0
+        images = [r for r in server.requests if "prompt" in r]
+    assert capsys.readouterr().out.startswith("Sam: Today I asked Sam")  # the fake's one reply
+    assert target.read_bytes() == TINY_PNG
+    [image] = images
+    assert image["model"] == "fake-image" and image["prompt"].startswith("Today I asked Sam")
