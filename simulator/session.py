@@ -72,6 +72,7 @@ class Rehearsal:
         # status from the checkpoint deserialises the whole transcript; while the newest
         # checkpoint is still that one (nobody else has run since), the status is known.
         self._known: tuple[str, Status] | None = None
+        self._read: tuple[str, StateSnapshot] | None = None  # (checkpoint id, snapshot)
         self.assessor = assessor
         # Set by begin(): the input that opens a new session's scene.
         self._pending_input: dict[str, Any] | None = None
@@ -110,7 +111,17 @@ class Rehearsal:
         return {"configurable": {"thread_id": self.session_id}}
 
     def snapshot(self) -> StateSnapshot:
-        return self.store.graph.get_state(self.config)
+        # A view reads the state, the transcript and the status one after the other; each
+        # read deserialises the whole transcript, so the snapshot is reused for as long as
+        # it is still the newest checkpoint (a cheap query; any run or rewind, here or in
+        # another process, writes a new one).
+        head = self.store.head(self.session_id)
+        read = self._read
+        if read is not None and head is not None and read[0] == head:
+            return read[1]
+        snap = self.store.graph.get_state(self.config)
+        self._read = (head, snap) if head is not None else None
+        return snap
 
     def state(self) -> State | None:
         values = self.snapshot().values
