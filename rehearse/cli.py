@@ -401,6 +401,82 @@ def cmd_eval_coder(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_thinking_traps(args: argparse.Namespace) -> int:
+    # Imported here, like the other commands' engines; the detector needs no model.
+    from simulator.thinking_traps import evaluate, format_report, read_examples
+    from simulator.thinking_traps.jsonl import annotate_line
+
+    if args.eval:
+        result = evaluate(read_examples(args.eval))  # a bad file: TrapDataError, exit 1
+        print(json.dumps(result, indent=2) if args.json else format_report(result, args.eval))
+        return 0
+    bad = 0
+    for number, raw in enumerate(sys.stdin.buffer, start=1):
+        if not raw.strip():
+            continue
+        row = annotate_line(number, raw, explain=args.explain)
+        if "error" in row:
+            bad += 1
+            print(f"rehearse: {row['error']}", file=sys.stderr)
+        print(json.dumps(row, ensure_ascii=False), flush=True)
+    return 1 if bad else 0
+
+
+def cmd_reframe(args: argparse.Namespace) -> int:
+    from simulator.reframing import ReframeJournal, converse, pick_session_line
+
+    journal = ReframeJournal()
+    if args.list:
+        saved = journal.list()
+        if args.json:
+            print(json.dumps([r.as_dict() for r in saved], indent=2, ensure_ascii=False))
+        for r in [] if args.json else saved:
+            when = time.strftime("%Y-%m-%d %H:%M", time.localtime(r.updated))
+            print(f"{r.id}  {when}  {r.status:<8} {r.thought[:60]}")
+        return 0
+    if args.show:
+        print(journal.get(args.show).markdown())
+        return 0
+
+    def ask(prompt: str) -> str | None:
+        try:
+            return input(prompt)
+        except EOFError:
+            return None
+
+    source = None
+    thought = args.thought or ""
+    if args.session:
+        picked = pick_session_line(ask, print, _store(), Catalog.load(), args.session, args.turn)
+        if picked is None:
+            return 1
+        thought, source = picked
+    with _explainer(args.model) as model:
+        converse(
+            ask,
+            print,
+            journal,
+            thought=thought,
+            situation=args.situation or "",
+            source=source,
+            model=model,
+        )
+    return 0
+
+
+@contextlib.contextmanager
+def _explainer(flag: str | None) -> Iterator[BaseChatModel | None]:
+    """The model that explains thinking traps: a capable one only, never the tiny embedded one."""
+    from rehearse.models import settings
+
+    config = settings(flag)
+    if config.is_local:
+        yield None  # a 135M model's explanations would mislead; the rules explain instead
+        return
+    with _model(config) as model:
+        yield model
+
+
 @contextlib.contextmanager
 def _writer_model(args: argparse.Namespace, stored: str) -> Iterator[BaseChatModel | None]:
     """The model that writes (None with --offline: the template from your own lines)."""
@@ -651,29 +727,44 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="one JSON object, keyed by label")
     p.set_defaults(func=cmd_eval_coder)
 
+    p = sub.add_parser(
+        "thinking-traps",
+        help='name the thinking traps in JSON lines {"text": ...} from standard input',
+        description='Reads one JSON object per line with a "text" field and writes one JSON '
+        'line per input with "traps" (a list of trap names, empty for a balanced thought), or '
+        '"error" for a line it cannot read (exit 1 if any). Offline; no model is used. '
+        "--eval FILE measures the detector on a labelled JSON-lines file instead.",
+    )
+    p.add_argument("--explain", action="store_true", help='add "explanations" to each line')
+    p.add_argument(
+        "--eval",
+        metavar="FILE.jsonl",
+        help='print per-trap precision and recall and micro-F1 on {"text", "traps"} lines',
+    )
+    p.add_argument("--json", action="store_true", help="with --eval: one JSON object")
+    p.set_defaults(func=cmd_thinking_traps)
+
+    p = sub.add_parser(
+        "reframe",
+        help="reframe a troubling thought: name its thinking traps, weigh it, rewrite it",
+        description="A guided, reflective exercise (not therapy): bring a situation and a "
+        "thought (typed, or a line you said in a practice session), see the thinking traps "
+        "in it, answer a few questions about the evidence, and write a balanced reframe. "
+        "Every answer is saved as you go. With a capable --model, the model explains the "
+        "traps; the offline rules do otherwise.",
+    )
+    p.add_argument("--thought", help="the thought (otherwise you are asked)")
+    p.add_argument("--situation", help="what happened (otherwise you are asked)")
+    p.add_argument("--session", metavar="SESSION_ID", help="take the thought from a session")
+    p.add_argument("--turn", type=int, help="with --session: your line at this turn")
+    p.add_argument("--model", help="a capable model to explain the traps (default: rules)")
+    p.add_argument("--list", action="store_true", help="list your saved reframes")
+    p.add_argument("--show", metavar="REFRAME_ID", help="show a saved reframe")
+    p.add_argument("--json", action="store_true", help="with --list: JSON")
+    p.set_defaults(func=cmd_reframe)
+
     # The authors' commands: import, new, lint, export-scenario.
     add_authoring_parsers(sub)
-
-    p = sub.add_parser(
-        "learn",
-        help="the technique notes (DESC, OARS, the Self stance...) the scenarios link to",
-        description="Lists the learning notes; with an id (a note's, or a scenario's), prints "
-        "the notes in full.",
-    )
-    p.add_argument("note", metavar="NOTE_ID", nargs="?")
-    p.add_argument("--json", action="store_true", help="machine-readable output")
-    p.set_defaults(func=cmd_learn)
-
-    p = sub.add_parser(
-        "progress",
-        help="how your numbers changed across finished sessions (per scenario)",
-        description="One row per finished session, oldest first: percent open questions, "
-        "reflections per question, percent complex reflections, goals met, the other side's "
-        "change-talk share and your turns; then the change from the first to the latest.",
-    )
-    p.add_argument("scenario", metavar="SCENARIO", nargs="?", help="only this scenario")
-    p.add_argument("--json", action="store_true", help="machine-readable output")
-    p.set_defaults(func=cmd_progress)
 
     p = sub.add_parser(
         "journal",

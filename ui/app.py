@@ -39,6 +39,7 @@ from ui import grounding, render, writing
 from ui.author import Author, author_tab
 from ui.handlers import DebriefView, Practice, Removal, Studio
 from ui.progress import progress_tab
+from ui.reframing import ReframingDesk, reframing_tab
 from ui.review import ReviewDesk, review_tab
 from ui.support import footnote, support_html
 
@@ -357,6 +358,10 @@ def create_app(
 
             review_tab(ReviewDesk(studio, reviewers))  # ui/review.py: read, comment, export
             progress_tab(studio)  # ui/progress.py: your numbers across sessions, as a plot
+            # ui/reframing.py: a thought's traps, its evidence, a balanced reframe. Only a
+            # capable model explains traps; with the embedded one the rules do.
+            explainer = None if model_name in ("", "local") else model
+            reframing_tab(ReframingDesk(store, catalog, explainer), cheap, heavy)
             # ui/author.py: write a scenario (form or YAML), preview, test-run, save, share.
             author_tab(
                 demo, Author(studio), category=category, scenes=scenario, cheap=cheap, heavy=heavy

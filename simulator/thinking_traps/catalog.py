@@ -42,8 +42,7 @@ DESCRIPTIONS: Final[dict[str, str]] = {
     "disqualifying the positive": "Explaining away good things: luck, politeness, "
     "'it doesn't count'.",
     "catastrophising": "Jumping to the worst possible outcome, or calling it unbearable.",
-    "comparing and despairing": "Measuring yourself against others and finding "
-    "yourself lacking.",
+    "comparing and despairing": "Measuring yourself against others and finding yourself lacking.",
     "blaming": "Putting the whole cause of how you feel or what happened on someone else.",
     "negative feeling or emotion": "A painful feeling is taking up the whole thought; "
     "naming it is a first step.",
@@ -65,14 +64,12 @@ QUESTIONS: Final[dict[str, str]] = {
     "What does the label leave out?",
     "fortune telling": "What else could happen? What has actually happened the "
     "other times you predicted this?",
-    "mind reading": "What do you actually know about what they think? "
-    "How could you find out?",
+    "mind reading": "What do you actually know about what they think? How could you find out?",
     "emotional reasoning": "If you set the feeling aside for a moment, what do the facts say?",
     "should statements": "Whose rule is this? What would change if you said "
     "'I'd prefer' instead of 'I should'?",
     "personalising": "What else played a part? How much of it was really in your hands?",
-    "disqualifying the positive": "What if the good part does count? What would it say "
-    "about you?",
+    "disqualifying the positive": "What if the good part does count? What would it say about you?",
     "catastrophising": "What is the most likely outcome, not the worst one? "
     "If the worst happened, how would you cope?",
     "comparing and despairing": "What don't you see of their life? Compared with where "

@@ -85,7 +85,8 @@ def _taken_back(rule: Rule, text: str, match: re.Match[str]) -> bool:
         return True
     if rule.negatable and _NEGATORS.search(window):
         return True
-    return rule.hedgeable and bool(_HEDGES.search(window))
+    # A hedge may also sit inside the cue: "*maybe* he thinks I'm rude" matches from "maybe".
+    return rule.hedgeable and bool(_HEDGES.search(f"{window} {match.group(0)}"))
 
 
 def _first_match(rule: Rule, text: str) -> str | None:
@@ -115,5 +116,7 @@ def detect(text: str) -> Detection:
         found.pop("negative feeling or emotion", None)
     if "negative feeling or emotion" in found and len(found) == 1 and _ACCEPTING.search(clean):
         found.clear()
-    hits = tuple(TrapHit(trap, found[trap], _explain(trap, found[trap])) for trap in TRAPS if trap in found)
+    hits = tuple(
+        TrapHit(trap, found[trap], _explain(trap, found[trap])) for trap in TRAPS if trap in found
+    )
     return Detection(text=text, hits=hits)

@@ -34,7 +34,8 @@ _LABELS = (
     r"idiot|failure|loser|fraud|joke|disappointment|burden|coward|fool|moron|disgrace|"
     r"waste of space|nobody|freak|wreck|embarrassment|mess|useless|stupid|worthless|pathetic|"
     r"lazy|weak|hopeless|unlovable|boring|ugly|dumb|incompetent|naive|broken|selfish|"
-    r"disgusting|hopeless case|unemployable|unlikeable|unlikable|screw-?up|imposter|impostor|bad (?:person|mother|father|"
+    r"disgusting|hopeless case|unemployable|unlikeable|unlikable|screw-?up|imposter|impostor|"
+    r"bad (?:person|mother|father|"
     r"parent|friend|partner|son|daughter|wife|husband)|terrible (?:person|mother|father|"
     r"parent|friend|partner)|horrible person|awful person"
 )
@@ -46,7 +47,10 @@ _FILLER = (
 _I_AM = r"\b(?:i am|i'm|im)\b"
 # One word inside a cue that is not a negation: "they *don't* think I'm" is no cue.
 _W = r"(?: (?!not\b|never\b|no\b)(?![\w']+n't\b)[\w']+)"
-_OTHER = r"(?<!')(?!i\b)(?:he|she|they|everyone|everybody|people|others|nobody|no one|my \w+|the \w+|\w+)"
+_OTHER = (
+    r"(?<!')(?!i\b)(?:he|she|they|everyone|everybody|people|others|nobody|no one|my \w+|"
+    r"the \w+|\w+)"
+)
 _FEELINGS = (
     r"sad|anxious|angry|lonely|alone|terrified|scared|afraid|ashamed|guilty|depressed|"
     r"miserable|hopeless|embarrassed|worried|stressed|overwhelmed|frustrated|upset|nervous|"
@@ -143,7 +147,8 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "overgeneralising",
         _r(
-            r"(?<!should )(?<!must )\balways\b|\bevery (?:single )?time\b|\beverytime\b|\beach time\b"
+            r"(?<!should )(?<!must )\balways\b|\bevery (?:single )?time\b|\beverytime\b"
+            r"|\beach time\b"
             r"|\ball the time\b|\bconstantly\b|\bagain and again\b|\bevery day\b"
             r"|\bevery (?:single )?(?:relationship|job|date|friend|one of|person|thing)\b"
         ),
@@ -174,8 +179,10 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "labelling",
         _r(rf"{_I_AM}(?:\s+{_FILLER})*\s+(?:{_LABELS})\b"),
-        not_after=_r(r"\b(?:think|thinks|thought|believe|believes|see|sees|say|says|said|"
-                     r"tell|could tell|can tell)\b"),
+        not_after=_r(
+            r"\b(?:think|thinks|thought|believe|believes|see|sees|say|says|said|"
+            r"tell|could tell|can tell)\b"
+        ),
     ),
     Rule("labelling", _r(rf"\bi feel like (?:a|an) (?:\w+ )?(?:{_LABELS})\b")),
     Rule("labelling", _r(rf"\bi must be (?:a |an |so |such an? )?(?:{_LABELS})\b")),
@@ -213,7 +220,8 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "fortune telling",
         _r(
-            r"\bi'?m (?:sure|certain) (?:it|they|i|she|he|we)(?:'ll| will| won't| are going| is going)"
+            r"\bi'?m (?:sure|certain) (?:it|they|i|she|he|we)"
+            r"(?:'ll| will| won't| are going| is going)"
             r"|\bi (?:just )?know (?:it|i|they|she|he)(?:'ll| will| is going| are going|'s going"
             r"|'re going)|\bi just know it\b|\bwhy bother\b|\bno point (?:in )?(?:applying|"
             r"trying|asking|going|bothering)\b|\bnever going to\b|\bnot going to (?:work|"
@@ -223,8 +231,10 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "fortune telling",
-        _r(r"\b(?:tomorrow|today|tonight|it|this|next week) will be (?:awful|terrible|a disaster"
-           r"|horrible|bad|a nightmare|hell)\b"),
+        _r(
+            r"\b(?:tomorrow|today|tonight|it|this|next week) will be (?:awful|terrible|a disaster"
+            r"|horrible|bad|a nightmare|hell)\b"
+        ),
         hedgeable=True,
     ),
     # mind reading -----------------------------------------------------------------------
@@ -250,7 +260,8 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "mind reading",
         _r(
-            r"(?<!\bi )(?<!\bi really )\b(?:hates?|can't stand|doesn't like|don't like|doesn't want|don't want|"
+            r"(?<!\bi )(?<!\bi really )\b(?:hates?|can't stand|doesn't like|don't like|"
+            r"doesn't want|don't want|"
             r"(?:is|are|'re|'s) sick of|(?:is|are|was|were) (?:bored|annoyed|fed up|tired) "
             r"(?:of|with|by)|(?:is|are|'re|'s) (?:judging|laughing at)|looks? down on) "
             r"(?:me|my)\b"
@@ -282,8 +293,8 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "emotional reasoning",
         _r(
-            rf"\bbecause i (?:feel|felt)\b[^.;!?]{{0,60}}\bmust\b"
-            rf"|\bi'?m (?:scared|afraid|anxious|nervous|worried|frightened),? so\b"
+            r"\bbecause i (?:feel|felt)\b[^.;!?]{0,60}\bmust\b"
+            r"|\bi'?m (?:scared|afraid|anxious|nervous|worried|frightened),? so\b"
             r"|\bmy gut (?:says|tells|knows)\b|\bfeels? (?:true|real|right),? so\b"
             r"|\bif i feel\b[^.;!?]{0,40}\b(?:it must|must be|then it)\b"
         ),
@@ -291,8 +302,10 @@ RULES: tuple[Rule, ...] = (
     # should statements ------------------------------------------------------------------
     Rule(
         "should statements",
-        _r(r"(?<!^)\b(?:should|shouldn't|should've|should not|ought to|oughtn't|supposed to)\b"
-           r"|^(?:should|shouldn't)\b(?! i\b)(?! we\b)"),
+        _r(
+            r"(?<!^)\b(?:should|shouldn't|should've|should not|ought to|oughtn't|supposed to)\b"
+            r"|^(?:should|shouldn't)\b(?! i\b)(?! we\b)"
+        ),
     ),
     Rule(
         "should statements",
@@ -376,8 +389,10 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "catastrophising",
-        _r(r"\bcan(?:'t|not)(?: \w+)? (?:cope|bear|handle|survive|stand|take (?:it|this))\b"
-           r"|\bcouldn't (?:cope|bear|survive)\b"),
+        _r(
+            r"\bcan(?:'t|not)(?: \w+)? (?:cope|bear|handle|survive|stand|take (?:it|this))\b"
+            r"|\bcouldn't (?:cope|bear|survive)\b"
+        ),
         negatable=False,
     ),
     Rule(
@@ -453,7 +468,9 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "negative feeling or emotion",
-        _r(r"\bi can't stop (?:crying|worrying|shaking)\b|\bi hate (?:myself|feeling|this)\b"
-           r"|\bi'?m (?:worried|scared|afraid|terrified) (?:that|i|of)\b"),
+        _r(
+            r"\bi can't stop (?:crying|worrying|shaking)\b|\bi hate (?:myself|feeling|this)\b"
+            r"|\bi'?m (?:worried|scared|afraid|terrified) (?:that|i|of)\b"
+        ),
     ),
 )
