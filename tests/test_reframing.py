@@ -346,3 +346,26 @@ def test_the_worry_scenario_loads_and_plays_a_turn(store: SessionStore) -> None:
     assert reply[0]["text"] == "...I suppose I don't actually know how they'll react."
     assert "The Worry" in recorder.system(-1)
     assert isinstance(rehearsal.state().messages[-1], AIMessage)
+
+
+def test_rehearse_reframe_takes_the_thought_from_a_session(
+    store: SessionStore, rehearse_home: Path
+) -> None:
+    scenario = Catalog.load().get("talking-back-to-the-worry")
+    rehearsal = Rehearsal.begin(store, scenario, fake_model("You always freeze."))
+    list(rehearsal.start())
+    list(rehearsal.say("Everyone will laugh at me, like they always do."))
+    store.close()  # the CLI opens the same store in another process
+    # No --turn: the CLI lists the lines and asks; "9" is no turn, "1" is.
+    answers = "9\n1\n\n" + "\n" * 6 + "Some people may laugh; most will listen, as last time.\n"
+    done = run(rehearse_home, "reframe", "--session", rehearsal.session_id, stdin=answers)
+    assert done.returncode == 0, done.stderr
+    assert "1. Everyone will laugh at me, like they always do." in done.stdout
+    assert "There is no line of yours at turn 9." in done.stdout
+    listed = json.loads(run(rehearse_home, "reframe", "--list", "--json").stdout)
+    assert listed[0]["thought"] == "Everyone will laugh at me, like they always do."
+    assert listed[0]["source"]["session_id"] == rehearsal.session_id
+    assert listed[0]["source"]["turn"] == 1
+    assert listed[0]["status"] == "finished"
+    unknown = run(rehearse_home, "reframe", "--session", "nope", stdin="")
+    assert unknown.returncode == 1 and "Traceback" not in unknown.stderr
