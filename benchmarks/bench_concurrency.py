@@ -52,9 +52,20 @@ def _rss_kib(pid: int) -> int:
     raise RuntimeError(f"no VmRSS for process {pid}")
 
 
-def _call(base: str, endpoint: str, *data: Any, timeout: float = 300) -> Any:
-    """One call to a named Gradio API endpoint: submit, then read its event stream."""
-    body = json.dumps({"data": list(data)}).encode()
+def _cpu_seconds(pid: int) -> float:
+    """User plus system CPU time the process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text(encoding="utf-8").rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _call(base: str, endpoint: str, *data: Any, tab: str, timeout: float = 300) -> Any:
+    """One call to a named Gradio API endpoint: submit, then read its event stream.
+
+    ``tab`` is the Gradio session hash, one per user as a browser tab or a
+    gradio_client has: Gradio builds a per-session copy of the page's configuration
+    the first time it sees one, which a client sending none would pay on every call.
+    """
+    body = json.dumps({"data": list(data), "session_hash": tab}).encode()
     request = urllib.request.Request(
         f"{base}gradio_api/call/{endpoint}",
         data=body,
@@ -78,9 +89,9 @@ def _call(base: str, endpoint: str, *data: Any, timeout: float = 300) -> Any:
     raise RuntimeError(f"{endpoint}: the event stream ended without a result")
 
 
-def _start(base: str) -> str:
+def _start(base: str, tab: str) -> str:
     """A new session's id (gr.api returns the handler's tuple as one output)."""
-    session_id, _opening = _call(base, "start_session", SCENE, "medium")[0]
+    session_id, _opening = _call(base, "start_session", SCENE, "medium", tab=tab)[0]
     return str(session_id)
 
 
@@ -141,8 +152,12 @@ def _one_n(users: int, reply_seconds: float, concurrency: int | None) -> dict[st
         server = _Server(model.base_url, Path(tmp), concurrency)
         try:
             # Warm-up: the first session and turn load what every later one reuses.
-            session = _start(server.base)
-            _call(server.base, "send_message", session, "Hello, thanks for coming in.")
+            try:
+                session = _start(server.base, "warm-up")
+            except RuntimeError as exc:
+                log = server.log.read_text(encoding="utf-8", errors="replace")[-3000:]
+                raise RuntimeError(f"{exc}; the server's log ends:\n{log}") from None
+            _call(server.base, "send_message", session, "Hello, thanks.", tab="warm-up")
             before = _rss_kib(server.process.pid)
             turns: list[float] = []
             errors: list[str] = []
@@ -153,7 +168,7 @@ def _one_n(users: int, reply_seconds: float, concurrency: int | None) -> dict[st
 
             def user(i: int) -> None:
                 try:
-                    session = _start(server.base)
+                    session = _start(server.base, f"user-{i}")
                 except Exception as exc:
                     with guard:
                         errors.append(f"start: {exc}")
@@ -163,7 +178,9 @@ def _one_n(users: int, reply_seconds: float, concurrency: int | None) -> dict[st
                 go.wait()
                 started = time.perf_counter()
                 try:
-                    reply = _call(server.base, "send_message", session, f"User {i} here.")
+                    reply = _call(
+                        server.base, "send_message", session, f"User {i} here.", tab=f"user-{i}"
+                    )
                     if reply[0] != REPLY:
                         raise RuntimeError(f"unexpected reply {reply[0]!r}")
                 except Exception as exc:
@@ -178,11 +195,13 @@ def _one_n(users: int, reply_seconds: float, concurrency: int | None) -> dict[st
             for thread in threads:
                 thread.start()
             ready.wait()  # every user has a session open
+            cpu = _cpu_seconds(server.process.pid)
             started = time.perf_counter()
             go.set()
             for thread in threads:
                 thread.join()
             total = time.perf_counter() - started
+            cpu = _cpu_seconds(server.process.pid) - cpu
             after = _rss_kib(server.process.pid)
         finally:
             server.stop()
@@ -195,6 +214,9 @@ def _one_n(users: int, reply_seconds: float, concurrency: int | None) -> dict[st
         "errors": len(errors),
         "first_errors": errors[:3],
         "model_calls_at_once": most_at_once,
+        # The server's CPU time for the turns, per turn: Python runs one thread at a time,
+        # so N turns at once cost at least N times this on top of the model's time.
+        "server_cpu_ms_per_turn": round(cpu / users * 1000, 1),
         "server_rss_mib": round(after / 1024, 1),
         "rss_kib_per_session": round((after - before) / users),
     }
@@ -232,6 +254,8 @@ def summary(r: dict[str, Any]) -> str:
         cells = ", ".join(
             f"N={row['users']}: p50 {row['p50_s']} s, p95 {row['p95_s']} s, all in "
             f"{row['total_s']} s ({row['total_vs_one_user']}x), {row['errors']} errors, "
+            f"{row['model_calls_at_once']} model calls at once, "
+            f"server CPU {row['server_cpu_ms_per_turn']} ms/turn, "
             f"{row['rss_kib_per_session']:,} KiB/session"
             for row in rows
         )

@@ -141,6 +141,12 @@ class StudioBlocks(gr.Blocks):
         kwargs.setdefault("run_history", False)
         kwargs.setdefault("server_name", "127.0.0.1")
         kwargs.setdefault("auth_message", "Sign in to your practice room.")
+        # Gradio runs each handler in a thread of a pool of 40: with more model calls
+        # allowed at once than that, the pool, not --concurrency, would be the limit
+        # (measured: 37 calls at once of 64 allowed). Room for the cheap events too.
+        studio = getattr(self, "studio", None)
+        if studio is not None:
+            kwargs.setdefault("max_threads", max(40, studio.model_slots + 16))
         return super().launch(*args, **kwargs)
 
 
