@@ -295,7 +295,18 @@ def cmd_forget(args: argparse.Namespace) -> int:
         what = f"the {len(sessions)} session(s) not used for {args.older_than:g} days"
     else:
         what = f"all {len(sessions)} session(s), with their transcripts and debriefs"
-    if sessions and not _confirm(f"Delete {what}?", args.yes):
+    # Reframes hold the user's own words too, so forgetting reaches them as well.
+    from simulator.reframing import ReframeJournal
+
+    journal = ReframeJournal()
+    reframes = [
+        r
+        for r in journal.list(None)
+        if args.older_than is None or r.updated < time.time() - args.older_than * 86400
+    ]
+    if reframes:
+        what += f", and {len(reframes)} saved reframe(s)"
+    if (sessions or reframes) and not _confirm(f"Delete {what}?", args.yes):
         print("Nothing deleted.")
         return 0
     if args.older_than is not None:
@@ -303,6 +314,9 @@ def cmd_forget(args: argparse.Namespace) -> int:
     else:
         deleted = store.forget_all()  # also anything left outside the session list
     _report_deleted(deleted)
+    gone = journal.forget(older_than_days=args.older_than)
+    if gone:
+        print(f"Deleted {gone} reframe(s).")
     store.close()
     return 0
 
@@ -380,7 +394,10 @@ def cmd_progress(args: argparse.Namespace) -> int:
     store = _store()
     if args.scenario and not any(s.scenario_id == args.scenario for s in store.list()):
         Catalog.load().get(args.scenario)  # an unknown id says so, with the nearest one
-    report = progress_report(store, scenario_id=args.scenario)
+    if args.user is not None and not store.list(args.user):
+        store.close()
+        raise RehearseError(f"No sessions of a user named {args.user!r} in this data directory.")
+    report = progress_report(store, owner=args.user, scenario_id=args.scenario)
     store.close()
     if args.json:
         print(json.dumps(report, indent=2, ensure_ascii=False))
@@ -812,6 +829,12 @@ def _parser() -> argparse.ArgumentParser:
         "change-talk share and your turns; then the change from the first to the latest.",
     )
     p.add_argument("scenario", metavar="SCENARIO", nargs="?", help="only this scenario")
+    p.add_argument(
+        "--user",
+        metavar="NAME",
+        help="only the sessions of this user of `serve --auth` (without it: every session, "
+        "as the terminal sees them)",
+    )
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=cmd_progress)
 

@@ -372,21 +372,48 @@ class ReframeJournal:
             raise RehearseError(f"No saved reframe {reframe_id!r}.")
         return reframe
 
-    def list(self, owner: str = "") -> list[Reframe]:
-        """The owner's reframes, newest first; unreadable files are skipped."""
+    def list(self, owner: str | None = "") -> list[Reframe]:
+        """The owner's reframes (``None``: everyone's), newest first; unreadable ones skipped."""
         found = []
         for path in self.folder.glob("*.json"):
             try:
                 reframe = Reframe(**json.loads(path.read_text("utf-8")))
             except (OSError, ValueError, TypeError):
                 continue
-            if reframe.owner == owner:
+            if owner is None or reframe.owner == owner:
                 found.append(reframe)
         return sorted(found, key=lambda r: r.updated, reverse=True)
 
     def delete(self, reframe_id: str, owner: str = "") -> None:
         self.get(reframe_id, owner)  # only the owner's
         self._path(reframe_id).unlink()
+
+    def forget(self, owner: str | None = None, older_than_days: float | None = None) -> int:
+        """Delete reframes for good: one owner's (``None``: everyone's, as the terminal
+        sees them), all of them or those not touched for ``older_than_days``.
+
+        The same promise as deleting sessions: ``rehearse forget`` and the studio's
+        "Forget everything" leave none of the user's words behind, and retention
+        (``REHEARSE_RETENTION_DAYS``) reaches these too. Returns how many went.
+        """
+        cutoff = None if older_than_days is None else time.time() - older_than_days * 86400
+        count = 0
+        for path in [*self.folder.glob("*.json"), *self.folder.glob("*.json.partial")]:
+            try:
+                data = json.loads(path.read_text("utf-8"))
+            except (OSError, ValueError):
+                data = None  # unreadable, or half-written by a crash
+            if isinstance(data, dict):
+                if owner is not None and data.get("owner", "") != owner:
+                    continue
+                updated = data.get("updated")
+                if cutoff is not None and isinstance(updated, int | float) and updated >= cutoff:
+                    continue
+            elif owner is not None or (cutoff is not None and path.stat().st_mtime >= cutoff):
+                continue  # whose it is cannot be told: only "everything" removes it
+            path.unlink(missing_ok=True)
+            count += path.suffix == ".json"
+        return count
 
 
 # --- the whole flow, for a line-by-line dialogue (the terminal) ------------------------

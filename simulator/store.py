@@ -393,4 +393,11 @@ def open_store() -> SessionStore:
     from simulator.paths import home
 
     url = os.environ.get("REHEARSE_DATABASE_URL")
-    return SessionStore(url if url else home() / "sessions.sqlite")
+    store = SessionStore(url if url else home() / "sessions.sqlite")
+    days = retention_days()
+    if days:
+        # Saved reframes are the user's words as much as sessions are: same retention.
+        from simulator.reframing import ReframeJournal
+
+        ReframeJournal().forget(older_than_days=days)
+    return store

@@ -13,6 +13,7 @@ import pytest
 
 from rehearse.cli import main
 from simulator.errors import UnknownSession
+from simulator.reframing import ReframeJournal
 from simulator.schema import Scenario
 from simulator.session import Rehearsal
 from simulator.store import SessionStore
@@ -242,11 +243,18 @@ def test_cli_forget_all(
     assert "--yes" in capsys.readouterr().err
     assert len(listed(rehearse_home)) == 2
 
+    journal = ReframeJournal()
+    reframe = journal.new(owner="ana")
+    reframe.thought = "I always freeze when it matters."
+    journal.save(reframe)
+
     monkeypatch.setattr("sys.stdin", _Terminal())
     questions: list[str] = []
     monkeypatch.setattr("builtins.input", lambda q: questions.append(q) or "yes")
     assert main(["forget", "--all"]) == 0
-    assert "all 2 session(s)" in questions[0]
+    assert "all 2 session(s)" in questions[0] and "1 saved reframe(s)" in questions[0]
+    assert "Deleted 1 reframe(s)." in capsys.readouterr().out
     assert listed(rehearse_home) == []
+    assert list(journal.folder.iterdir()) == []  # the thought went with the sessions
     data = raw_bytes(rehearse_home / "sessions.sqlite")
     assert SECRET.encode() not in data and KEPT.encode() not in data

@@ -10,6 +10,7 @@ import pytest
 
 from rehearse.cli import main
 from simulator.errors import RehearseError
+from simulator.reframing import ReframeJournal
 from simulator.schema import Scenario
 from simulator.session import Rehearsal
 from simulator.store import SessionStore, retention_days
@@ -56,6 +57,20 @@ def test_old_sessions_are_deleted_when_the_store_opens(
     assert b"forty-days-ocelot" not in data
     assert b"ten-days-pangolin" in data and b"today-ibis" in data
     reopened.close()
+
+
+def test_old_reframes_go_with_old_sessions(
+    rehearse_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from simulator.store import open_store
+    from tests.test_reframing import aged_reframe
+
+    journal = ReframeJournal()
+    old = aged_reframe(journal, "", "Nobody ever listens to me.", 40)
+    recent = aged_reframe(journal, "", "I'll freeze.", 10)
+    monkeypatch.setenv("REHEARSE_RETENTION_DAYS", "30")
+    open_store().close()
+    assert not old.exists() and recent.exists()
 
 
 def test_purge_older_than(store: SessionStore, scene: Scenario) -> None:

@@ -117,6 +117,12 @@ def test_the_command_prints_a_table_and_json(
     assert report["sessions"][0]["values"]["percent_open_questions"] == 0.0
     assert main(["progress", "no-such-scene"]) == 1
     assert "No scenario with id 'no-such-scene'" in capsys.readouterr().err
+    # One user's own numbers, as a supervisor or the user would ask for them.
+    assert main(["progress", "--user", "ana", "--json"]) == 0
+    mine = json.loads(capsys.readouterr().out)["sessions"]
+    assert [s["session_id"] for s in mine] == [h["id"] for h in history]
+    assert main(["progress", "--user", "nobody"]) == 1
+    assert "No sessions of a user named 'nobody'" in capsys.readouterr().err
 
 
 def test_no_sessions_yet_says_how_to_get_some(store: SessionStore) -> None:

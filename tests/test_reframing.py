@@ -7,6 +7,7 @@ import os
 import stat
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -177,6 +178,32 @@ def test_the_journal_saves_owner_only_files_and_keeps_owners_apart(rehearse_home
         journal.get("../../etc/passwd")
     journal.delete(mine.id, owner="ana")
     assert journal.list("ana") == [] and not path.exists()
+
+
+def aged_reframe(journal: ReframeJournal, owner: str, thought: str, days: float) -> Path:
+    reframe = journal.new(owner=owner)
+    reframe.thought = thought
+    path = journal.save(reframe)
+    data = json.loads(path.read_text("utf-8"))
+    data["updated"] = time.time() - days * 86400  # as if not touched since
+    path.write_text(json.dumps(data), "utf-8")
+    return path
+
+
+def test_forgetting_reaches_one_owner_or_everyone_and_old_ones_only(rehearse_home: Path) -> None:
+    journal = ReframeJournal()
+    anas_old = aged_reframe(journal, "ana", "I always ruin it.", 40)
+    anas_new = aged_reframe(journal, "ana", "They must hate me.", 1)
+    bens = aged_reframe(journal, "ben", "I'm useless.", 40)
+    crashed = journal.folder / "0123abcd.json.partial"  # a save cut short: whose is unknown
+    crashed.write_text('{"owner": "ana", "thou', "utf-8")
+
+    assert journal.forget(owner="ana", older_than_days=30) == 1
+    assert not anas_old.exists() and anas_new.exists() and bens.exists() and crashed.exists()
+    assert journal.forget(owner="ana") == 1
+    assert [r.owner for r in journal.list(None)] == ["ben"]
+    assert journal.forget() == 1
+    assert list(journal.folder.iterdir()) == []
 
 
 def script(*answers: str | None):  # type: ignore[no-untyped-def]

@@ -23,6 +23,7 @@ from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
 
 from simulator.catalog import Catalog
+from simulator.reframing import ReframeJournal
 from simulator.store import SessionStore
 from tests.conftest import fake_model
 from ui import handlers
@@ -272,11 +273,18 @@ def test_forget_everything_deletes_only_the_users_own(studio: Studio, store: Ses
     archive = studio.export_all(ALICE)
     bobs_archive = studio.export_all(BOB)
 
+    journal = ReframeJournal()
+    for who in ("alice", "bob"):
+        reframe = journal.new(owner=who)
+        reframe.thought = f"{who} thinks it will all go wrong."
+        journal.save(reframe)
+
     assert "all 2 of your sessions" in studio.forget_question(ALICE)
     removal = studio.forget_all(ALICE)
 
     assert sorted(removal.ids) == sorted(mine) and removal.wiped
-    assert removal.notice.startswith("Deleted all 2 of your sessions.")
+    assert removal.notice.startswith("Deleted all 2 of your sessions and 1 saved reframe(s).")
+    assert [r.owner for r in journal.list(None)] == ["bob"]
     assert studio.sessions(ALICE) == []
     assert [sid for _label, sid in studio.sessions(BOB)] == [bobs]
     data = raw_bytes(store.path)

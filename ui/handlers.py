@@ -43,6 +43,7 @@ from langchain_core.language_models import BaseChatModel
 from simulator.archive import write_archive
 from simulator.catalog import Catalog
 from simulator.errors import ModelUnavailable, RehearseError, UnknownSession
+from simulator.reframing import ReframeJournal
 from simulator.report import debrief_text, export_json, export_markdown
 from simulator.safety import safety_message
 from simulator.session import Rehearsal, Status
@@ -710,8 +711,9 @@ class Studio:
             raise gr.Error("You have no saved sessions.")
         which = "your session" if count == 1 else f"all {count} of your sessions"
         return (
-            f"**Delete {which} for good?** Every transcript, every version you tried and "
-            "every debrief is removed from this computer. This cannot be undone."
+            f"**Delete {which} for good?** Every transcript, every version you tried, "
+            "every debrief and every reframe you saved is removed from this computer. "
+            "This cannot be undone."
         )
 
     def forget_all(self, request: gr.Request | None) -> Removal:
@@ -741,8 +743,10 @@ class Studio:
                     for info in sessions:
                         self._locks.pop(info.id, None)
             files = self._remove_downloads(owner, sessions)
+            reframes = ReframeJournal().forget(owner)  # their words too (ui/reframing.py)
         count = len(deleted.ids)
-        notice = f"Deleted {'your session' if count == 1 else f'all {count} of your sessions'}. "
+        notice = f"Deleted {'your session' if count == 1 else f'all {count} of your sessions'}"
+        notice += f" and {reframes} saved reframe(s). " if reframes else ". "
         notice += "Their words are gone from this computer." if deleted.wiped else NOT_WIPED.strip()
         return Removal(deleted.ids, deleted.wiped, files, notice)
 
