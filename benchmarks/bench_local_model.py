@@ -1,12 +1,16 @@
 """The embedded model: tokens per second through Rehearse vs llama.cpp's server called directly.
 
 The embedded SmolLM2 server starts once (``rehearse.local_model.LocalModelServer``).
-Rehearse reaches it through ``rehearse.models.chat_model``, the ChatOpenAI path every
-character reply takes, streaming; the baseline, in the same process, is the same
-server called with the OpenAI client, streaming. Both get the same prompt, the same
-token cap and temperature 0, so they generate the same tokens; the calls alternate so
-both see the same machine load. Tokens per second = streamed text chunks (one token
-each from llama.cpp) over the time from the request to the end of the stream.
+"Through Rehearse" is a whole turn of a bundled scenario (``Rehearsal.say``: the crisis
+screen, the rules assessor, the director, prompt building, the ChatOpenAI stream every
+character reply takes, and the SQLite checkpoint), timed from the call to the end of the
+turn. The baseline, in the same process, sends the very request body Rehearse sent for
+that reply (recorded off the wire) with the OpenAI client, streaming, timed to the end of
+the stream. Between rounds the session is rewound to the same point and the same line is
+said again, so every round asks for the same reply with the same prompt: llama.cpp's
+prompt cache serves both paths alike, and at temperature 0 they generate the same tokens.
+Tokens per second = the tokens llama.cpp streamed for that reply (one per chunk) over
+each path's time.
 
 Goal: Rehearse at least 0.95 of the direct rate.
 
@@ -18,36 +22,23 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
+import tempfile
 import time
+from pathlib import Path
 from typing import Any
-
-from langchain_core.messages import HumanMessage, SystemMessage
 
 from benchmarks import Skipped
 
 __all__ = ["run", "summary"]
 
 GOAL = 0.95
-SYSTEM = (
-    "You are Sam, a software developer who missed two deadlines this month. Your manager "
-    "has asked to talk. Stay in character and answer in a few plain sentences."
-)
-USER = "Thanks for coming in. How have the last few weeks been for you, honestly?"
-
-
-def _timed(chunks: Any, text_of: Any) -> tuple[int, float, str]:
-    started = time.perf_counter()
-    count, parts = 0, []
-    for chunk in chunks:
-        text = text_of(chunk)
-        if text:
-            count += 1
-            parts.append(text)
-    return count, time.perf_counter() - started, "".join(parts)
+SCENARIO = "feedback-missed-deadlines"
+LINE = "Thanks for coming in. How have the last few weeks been for you, honestly?"
 
 
 def run(rounds: int = 5, max_tokens: int = 120) -> dict[str, Any]:
     try:
+        import httpx
         import openai
 
         from rehearse.local_model import LocalModelServer, gguf_path
@@ -56,6 +47,10 @@ def run(rounds: int = 5, max_tokens: int = 120) -> dict[str, Any]:
         gguf_path()
     except Exception as exc:  # no llama-cpp-python, no model file
         raise Skipped(f"the embedded model is not available: {exc}") from None
+    from simulator.catalog import Catalog
+    from simulator.session import Rehearsal
+    from simulator.store import SessionStore
+
     settings = ModelSettings(
         name=LOCAL,
         base_url=None,
@@ -65,58 +60,83 @@ def run(rounds: int = 5, max_tokens: int = 120) -> dict[str, Any]:
         temperature=0.0,
         assessor="rules",
     )
-    direct_rates: list[float] = []
-    rehearse_rates: list[float] = []
+    bodies: list[bytes] = []  # what Rehearse sent to the chat completions endpoint
+
+    def record(request: httpx.Request) -> None:
+        if request.url.path.endswith("/chat/completions"):
+            bodies.append(request.read())
+
+    direct_s: list[float] = []
+    through_s: list[float] = []
     tokens: list[int] = []
-    with LocalModelServer() as server:
-        model = chat_model(settings, base_url=server.base_url)
-        # The same cap Rehearse sends to llama.cpp (it ignores max_completion_tokens).
-        model = model.model_copy(update={"extra_body": {"max_tokens": max_tokens}})
+    same_text: list[bool] = []
+    scene = Catalog.load().get(SCENARIO)
+    with LocalModelServer() as server, tempfile.TemporaryDirectory() as tmp:
+        model = chat_model(settings, base_url=server.base_url).model_copy(
+            update={"extra_body": {"max_tokens": max_tokens}}
+        )
+        # Listen on the HTTP client ChatOpenAI already built, so the path stays Rehearse's.
+        wire = model.root_client._client
+        wire.event_hooks = {**wire.event_hooks, "request": [record]}
         client = openai.OpenAI(base_url=server.base_url, api_key="not-needed", max_retries=0)
-        messages = [{"role": "system", "content": SYSTEM}, {"role": "user", "content": USER}]
-        prompt = [SystemMessage(content=SYSTEM), HumanMessage(content=USER)]
+        store = SessionStore(Path(tmp) / "bench.sqlite")
+        rehearsal = Rehearsal.begin(store, scene, model, assessor="rules")
 
-        def direct() -> tuple[int, float, str]:
-            return _timed(
-                client.chat.completions.create(
-                    model=model.model_name,
-                    messages=messages,  # type: ignore[arg-type]
-                    stream=True,
-                    max_tokens=max_tokens,
-                    temperature=0.0,
-                ),
-                lambda c: c.choices[0].delta.content if c.choices else "",
-            )
+        def through() -> tuple[float, str]:
+            started = time.perf_counter()
+            events = list(rehearsal.say(LINE))
+            elapsed = time.perf_counter() - started
+            lines = [e["text"] for e in events if e["type"] == "line"]
+            return elapsed, lines[-1] if lines else ""
 
-        def through() -> tuple[int, float, str]:
-            return _timed(model.stream(prompt), lambda c: str(c.content))
+        def direct(body: bytes) -> tuple[int, float, str]:
+            request = json.loads(body)
+            request["stream"] = True
+            started = time.perf_counter()
+            count, parts = 0, []
+            for chunk in client.chat.completions.create(**request):
+                text = chunk.choices[0].delta.content if chunk.choices else ""
+                if text:
+                    count += 1
+                    parts.append(text)
+            return count, time.perf_counter() - started, "".join(parts)
 
         try:
-            direct()  # warm-up: the first call evaluates the prompt, later ones reuse it
-        except openai.APIConnectionError:
+            list(rehearsal.start())
+            through()  # warm-up: the first call evaluates the prompt, later ones reuse it
+        except Exception as exc:
             code = server._process.poll() if server._process else None
             if code is None:
                 raise
             raise RuntimeError(
-                f"the embedded model server died (exit code {code}) answering its first "
-                f"request; see {server.log_path}"
+                f"the embedded model server died (exit code {code}) answering a request "
+                f"({exc}); see {server.log_path}"
             ) from None
-        through()
+        body = bodies[-1]
         for _ in range(rounds):
-            n_direct, t_direct, text_direct = direct()
-            n_through, t_through, text_through = through()
-            if text_direct != text_through:
-                raise RuntimeError("the two paths generated different text at temperature 0")
-            tokens.append(n_through)
-            direct_rates.append(n_direct / t_direct)
-            rehearse_rates.append(n_through / t_through)
+            n, t_direct, text_direct = direct(body)
+            rehearsal.rewind(1)  # the same point, so the same line asks for the same reply
+            t_through, line = through()
+            if bodies[-1] != body:
+                raise RuntimeError("Rehearse sent a different request after rewinding")
+            tokens.append(n)
+            direct_s.append(t_direct)
+            through_s.append(t_through)
+            # Rehearse shows the reply cleaned (no speaker label, no line for the user).
+            same_text.append(bool(line) and line.strip(" .") in text_direct)
+        store.close()
     med = statistics.median
+    n = med(tokens)
     return {
         "rounds": rounds,
-        "tokens_per_reply": int(med(tokens)),
-        "direct_tokens_per_s": round(med(direct_rates), 1),
-        "rehearse_tokens_per_s": round(med(rehearse_rates), 1),
-        "ratio": round(med(rehearse_rates) / med(direct_rates), 3),
+        "scenario": SCENARIO,
+        "tokens_per_reply": int(n),
+        "direct_tokens_per_s": round(n / med(direct_s), 1),
+        "rehearse_tokens_per_s": round(n / med(through_s), 1),
+        "direct_s_median": round(med(direct_s), 3),
+        "rehearse_s_median": round(med(through_s), 3),
+        "ratio": round(med(direct_s) / med(through_s), 3),
+        "same_reply_every_round": all(same_text),
     }
 
 
