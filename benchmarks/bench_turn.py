@@ -3,8 +3,10 @@
 A full turn through the graph (screening, assessment, prompt building, streaming,
 the SQLite checkpoint) against a local fake OpenAI-compatible server that answers at
 once, compared in the same process with the same HTTP call made directly with the
-OpenAI client. Reported: medians in milliseconds, the difference, the ratio, and how
-the overhead grows between the start of a session and 50 turns in.
+OpenAI client: each turn, the request body Rehearse sent (recorded off the wire) is
+sent again, streaming, so both sides pay the same for the same prompt. Reported:
+medians in milliseconds, the difference, the ratio, and how the overhead grows between
+the start of a session and 50 turns in.
 
     python -m benchmarks.bench_turn [--turns 50]
 """
@@ -12,6 +14,7 @@ the overhead grows between the start of a session and 50 turns in.
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 import tempfile
 import time
@@ -32,8 +35,8 @@ GOAL_MS = 10
 LINE = "What has made this week hard for you? It sounds like a lot."
 
 
-def _direct_turn(client: openai.OpenAI, messages: list[dict[str, str]]) -> None:
-    stream = client.chat.completions.create(model="fake", messages=messages, stream=True)
+def _direct_turn(client: openai.OpenAI, body: bytes) -> None:
+    stream = client.chat.completions.create(**json.loads(body))
     text = "".join(c.choices[0].delta.content or "" for c in stream if c.choices)
     assert text == REPLY
 
@@ -62,17 +65,18 @@ def run(turns: int = 50) -> dict[str, Any]:
     with FakeOpenAI(reply=REPLY) as server, tempfile.TemporaryDirectory() as tmp:
         store = SessionStore(Path(tmp) / "bench.sqlite")
         client = openai.OpenAI(base_url=server.base_url, api_key="bench", max_retries=0)
-        rehearsal = Rehearsal.begin(store, scene, server.chat_model(), assessor="rules")
+        model = server.chat_model()
+        bodies: list[bytes] = []  # what Rehearse sent, read off its own HTTP client
+        wire = model.root_client._client
+        wire.event_hooks = {**wire.event_hooks, "request": [lambda r: bodies.append(r.read())]}
+        rehearsal = Rehearsal.begin(store, scene, model, assessor="rules")
         list(rehearsal.start())
-        messages = [{"role": "system", "content": "x" * 3000}]
         events: list[dict[str, Any]] = []
         for _ in range(turns):
-            # Interleaved so that both see the same machine load at the same moment.
-            messages += [{"role": "user", "content": LINE}]
-            direct.time(partial(_direct_turn, client, messages))
-            messages += [{"role": "assistant", "content": REPLY}]
             through.time(lambda: events.extend(rehearsal.say(LINE)))
             assert events[-1]["text"] == REPLY
+            # Right after, so that both see the same machine load at the same moment.
+            direct.time(partial(_direct_turn, client, bodies[-1]))
         store.close()
     early, late = slice(0, 10), slice(turns - 10, turns)
     med = statistics.median

@@ -6,8 +6,9 @@ They are not checkpointed: a session resumed later gets the context of that run
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from langchain_core.language_models import BaseChatModel
 
@@ -27,3 +28,8 @@ class Context:
     assessor: Literal["model", "rules"] = "model"
     # Longest character reply, in tokens: real people speak in short turns.
     reply_tokens: int = 160
+    # Where a character's reply goes piece by piece as it streams. Rehearsal passes one
+    # (see simulator/session.py: LangGraph's "custom" stream mode would run every step
+    # of the turn in a worker thread); without it, LangGraph's stream writer gets them,
+    # as under LangGraph Server.
+    on_token: Callable[[dict[str, Any]], None] | None = None

@@ -271,7 +271,7 @@ def character_reply(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         )
     ]
     prompt += _conversation(state, ctx.scenario, persona)
-    write = get_stream_writer()
+    write = ctx.on_token or get_stream_writer()
     names = [ctx.scenario.persona(m.persona_id).name for m in ctx.scenario.cast]
     # The cleaner stops at any other cast member's name tag, with or without "The".
     others = list(

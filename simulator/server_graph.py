@@ -78,6 +78,11 @@ class ServerContext:
         """The chat model the settings name, shared by every run with the same settings."""
         return _chat_model(self.settings)
 
+    @property
+    def on_token(self) -> None:
+        """No sink of Rehearse's own: the reply streams through LangGraph's "custom" mode."""
+        return None
+
 
 @functools.lru_cache(maxsize=1)
 def _catalog() -> Catalog:

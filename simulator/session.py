@@ -23,6 +23,9 @@ After a call, :attr:`Rehearsal.status` says what comes next. A model failure rai
 
 from __future__ import annotations
 
+import dataclasses
+import queue
+import threading
 from collections.abc import Iterator
 from typing import Any, Literal
 
@@ -50,6 +53,11 @@ _STATUS_AFTER: dict[str, Status] = {
     "safety": "paused",
     "grounding": "grounding",
 }
+_DONE = object()  # the end of a run's events
+
+
+class _Abandoned(Exception):
+    """Whoever read the run's events stopped reading: the reply is not wanted any more."""
 
 
 class Rehearsal:
@@ -155,15 +163,56 @@ class Rehearsal:
 
     # --- running ------------------------------------------------------------------------
 
+    def _graph_events(self, payload: Any) -> Iterator[tuple[str, Any]]:
+        """The run's LangGraph updates and values, with the reply's pieces as "custom".
+
+        The graph runs in a thread of its own, so that the pieces of a reply reach the
+        reader while the model is still writing. It is one thread for the whole run: with
+        LangGraph's "custom" stream mode every step of the turn would be handed to a
+        worker thread and back (about 6 ms a turn, issue #9's benchmark). When the reader
+        stops early, the reply stops at its next piece, as a failed reply would: the
+        user's line stays saved for a retry.
+        """
+        events: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        stop = threading.Event()
+
+        def on_token(piece: dict[str, Any]) -> None:
+            if stop.is_set():
+                raise _Abandoned
+            events.put(("custom", piece))
+
+        context = dataclasses.replace(self.context, on_token=on_token)
+
+        def run() -> None:
+            try:
+                for item in self.store.graph.stream(
+                    payload,
+                    self.config,
+                    context=context,
+                    stream_mode=["updates", "values"],
+                    durability="exit",
+                ):
+                    events.put(item)
+            except BaseException as exc:  # raised again in the reader's thread
+                events.put(("error", exc))
+            finally:
+                events.put(_DONE)
+
+        worker = threading.Thread(target=run, name=f"rehearse-{self.session_id}", daemon=True)
+        worker.start()
+        try:
+            while (item := events.get()) is not _DONE:
+                if item[0] == "error":
+                    raise item[1]
+                yield item
+        finally:
+            stop.set()
+            # One run per session at a time: return only once this one has finished.
+            worker.join()
+
     def _run(self, payload: Any) -> Iterator[dict[str, Any]]:
         self._known = None  # a run that stops half-way leaves the status unknown
-        stream = self.store.graph.stream(
-            payload,
-            self.config,
-            context=self.context,
-            stream_mode=["custom", "updates", "values"],
-            durability="exit",
-        )
+        stream = self._graph_events(payload)
         turn = 0
         # The state after the last step and what the run waits for: saved as the newest
         # checkpoint, so neither needs reading back from it.

@@ -17,6 +17,7 @@ from simulator.schema import Scenario
 from simulator.session import Rehearsal
 from simulator.store import SessionStore
 from tests.conftest import BrokenChatModel, fake_model
+from tests.fake_openai import FakeOpenAI
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -179,6 +180,24 @@ def test_model_failure_keeps_the_line_and_retry_completes(
     assert rehearsal.status == "awaiting_user"
     assert [line.text for line in rehearsal.lines()] == texts + ["Sure, go on."]
     assert rehearsal.state().turn == 1 and len(rehearsal.state().trajectory) == 2
+
+
+def test_a_reply_nobody_reads_any_more_stops_and_keeps_the_line(
+    store: SessionStore, scene: Scenario
+) -> None:
+    # The reader (a closed browser tab, Ctrl-C) stops after the first piece of the reply.
+    reply = "Well, the spec changed twice and nobody told me."
+    with FakeOpenAI(reply=reply, token_delay=0.05) as server:
+        rehearsal = Rehearsal.begin(store, scene, server.chat_model())
+        list(rehearsal.start())
+        events = rehearsal.say("Can we talk about the deadline?")
+        assert next(e for e in events if e["type"] == "token")["text"]
+        events.close()  # returns once the run has stopped: no second run can overlap it
+        assert rehearsal.status == "interrupted"
+        texts = [line.text for line in rehearsal.lines()]
+        assert texts == ["You wanted to see me?", "Can we talk about the deadline?"]
+        list(rehearsal.retry())
+    assert [line.text for line in rehearsal.lines()] == texts + [reply]
 
 
 def test_debrief_survives_a_failing_model(
