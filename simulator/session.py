@@ -430,12 +430,13 @@ class Rehearsal:
 
     def branches(self) -> list[list[Line]]:
         """The transcript of every branch's latest point, newest first."""
-        snaps = list(self.store.graph.get_state_history(self.config))
-        parents = {
-            s.parent_config["configurable"]["checkpoint_id"] for s in snaps if s.parent_config
-        }
-        leaves = [s for s in snaps if s.config["configurable"]["checkpoint_id"] not in parents]
-        return [transcript(State(**s.values).messages, self.scenario) for s in leaves if s.values]
+        out = []
+        for tip in self.store.leaves(self.session_id):  # only the tips are deserialised
+            config = {"configurable": {"thread_id": self.session_id, "checkpoint_id": tip}}
+            values = self.store.graph.get_state(config).values
+            if values:
+                out.append(transcript(State(**values).messages, self.scenario))
+        return out
 
     # --- coaching -----------------------------------------------------------------------
 

@@ -278,6 +278,22 @@ class SessionStore:
         )
         return str(rows[0][0]) if rows else None
 
+    def leaves(self, session_id: str) -> list[str]:
+        """The ids of the session's branch tips (checkpoints no other one continues),
+        newest first, read from the index columns without deserialising a checkpoint:
+        walking the whole history would read every checkpoint, each holding the whole
+        transcript of its moment, which costs the square of the session's length.
+        """
+        rows = self._execute(
+            "SELECT c.checkpoint_id FROM checkpoints c WHERE c.thread_id = ?"
+            " AND c.checkpoint_ns = '' AND NOT EXISTS (SELECT 1 FROM checkpoints d"
+            " WHERE d.thread_id = c.thread_id AND d.checkpoint_ns = ''"
+            " AND d.parent_checkpoint_id = c.checkpoint_id)"
+            " ORDER BY c.checkpoint_id DESC",
+            (session_id,),
+        )
+        return [str(row[0]) for row in rows]
+
     def list(self, owner: str | None = None) -> list[SessionInfo]:
         """Sessions, most recently used first; with ``owner``, only theirs."""
         query = "SELECT * FROM rehearse_sessions"

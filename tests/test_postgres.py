@@ -48,6 +48,12 @@ def test_a_session_plays_and_resumes_from_postgres(pg: SessionStore, scene: Scen
         reopened = Rehearsal(again, rehearsal.session_id, scene, fake_model("Go on.", "Rewrite."))
         assert reopened.status == "awaiting_user"
         list(reopened.say("Tell me more."))
+        reopened.rewind(2)  # a second branch: both tips are found from the index columns
+        list(reopened.say("What would help?"))
+        assert [lines[-2].text for lines in reopened.branches()] == [
+            "What would help?",
+            "Tell me more.",
+        ]
         list(reopened.end())
         assert [s.status for s in again.list()] == ["finished"]
         assert reopened.debrief()["user_turns"] == 2

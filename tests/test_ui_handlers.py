@@ -12,7 +12,7 @@ import pytest
 from simulator.catalog import Catalog
 from simulator.store import SessionStore
 from tests.conftest import BrokenChatModel, fake_model
-from ui import render
+from ui import handlers, render
 from ui.handlers import FINISHED_NOTICE, PAUSED_NOTICE, Practice, Studio
 from ui.support import footnote, support_html
 
@@ -77,7 +77,8 @@ def test_an_unknown_scenario_is_a_clear_error(studio: Studio) -> None:
 # --- practising --------------------------------------------------------------------
 
 
-def test_the_reply_streams_token_by_token(studio: Studio) -> None:
+def test_the_reply_streams_token_by_token(studio: Studio, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(handlers, "FRAME_SECONDS", 0.0)  # as a model slower than the eye
     session = studio.start("test-scene", "", None).session_id
     views = list(studio.send(session, "What is going on for you?", None))
     first, *streamed, last = views
@@ -89,6 +90,16 @@ def test_the_reply_streams_token_by_token(studio: Studio) -> None:
     assert not last.partial and last.chat[-1]["content"] == f"**Sam**\n{REPLY} (1)"
     assert last.turns == [("Turn 1: “What is going on for you?”", 1)]
     assert last.draft is None  # what the user typed meanwhile is left alone
+
+
+def test_a_reply_faster_than_the_eye_is_sent_a_frame_at_a_time(studio: Studio) -> None:
+    # The fake model streams every word at once: the page gets the first word straight
+    # away, then the whole line, not one update per word.
+    session = studio.start("test-scene", "", None).session_id
+    _first, *streamed, last = studio.send(session, "What is going on for you?", None)
+    assert streamed[0].chat[-1]["content"] == f"**Sam**\n{REPLY.split()[0]}"
+    assert len(streamed) < len(REPLY.split()) / 2
+    assert last.chat[-1]["content"] == f"**Sam**\n{REPLY} (1)"
 
 
 def test_an_empty_line_is_refused_and_kept(studio: Studio) -> None:

@@ -63,6 +63,11 @@ __all__ = [
 ]
 
 
+# Seconds between two updates of a streaming reply on the page (the first piece is
+# sent at once): 25 a second reads as smooth typing.
+FRAME_SECONDS = 0.04
+
+
 def owner_of(request: gr.Request | None) -> str:
     """The signed-in user, or ``""`` when the studio runs without ``--auth``."""
     return (getattr(request, "username", None) or "") if request is not None else ""
@@ -422,13 +427,22 @@ class Studio:
         def said(event: dict[str, Any], words: str) -> dict[str, Any]:
             return render.character_message(event["name"], words, colours.get(event["speaker"]))
 
+        shown = 0.0  # when the page was last sent a piece of the reply
         try:
             for event in events:
                 if event["type"] == "token":
-                    if speaker != event["speaker"]:
+                    first_piece = speaker != event["speaker"]
+                    if first_piece:
                         speaker, text = event["speaker"], ""
                         chat.append(said(event, ""))
                     text += event["text"]
+                    # The first piece at once (time to first token); then at most one
+                    # update a frame: each update re-sends the chat, and a model faster
+                    # than the eye would otherwise cost the server that per token.
+                    now = time.monotonic()
+                    if not first_piece and now - shown < FRAME_SECONDS:
+                        continue
+                    shown = now
                     chat[-1] = said(event, text)
                 elif event["type"] == "line" and speaker == event["speaker"]:
                     chat[-1] = said(event, event["text"])
@@ -474,9 +488,27 @@ class Studio:
             # During a pause to breathe, sending a line carries on (Rehearsal.say).
             if status not in ("awaiting_user", "paused", "grounding"):
                 raise gr.Error(_CANNOT_SAY[status])
-            first = self.practice(rehearsal, info, draft="")
+            if status == "awaiting_user":
+                # The line goes on the page at once; only the chat changes, so nothing
+                # else of the room is built before the model is asked (time to first token).
+                state = rehearsal.state()
+                lines = rehearsal.lines()
+                chat = render.chat_messages(
+                    lines, rehearsal.scenario, state.presence if state else ()
+                )
+                first = Practice(
+                    session_id=rehearsal.session_id,
+                    heading="",
+                    brief="",
+                    chat=chat,
+                    turns=[],
+                    versions=[],
+                    status=status,
+                )
+            else:  # a pause: the room as it is, with Rehearse's own message
+                first = self.practice(rehearsal, info)
             chat = [*first.chat, render.user_message(text, rehearsal.scenario)]
-            first = dataclasses.replace(first, chat=chat, notice="", partial=True)
+            first = dataclasses.replace(first, chat=chat, notice="", draft="", partial=True)
             yield first
             yield from self._stream(rehearsal, info, rehearsal.say(text), chat, first)
 
