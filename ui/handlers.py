@@ -509,8 +509,14 @@ class Studio:
                 first = self.practice(rehearsal, info)
             chat = [*first.chat, render.user_message(text, rehearsal.scenario)]
             first = dataclasses.replace(first, chat=chat, notice="", draft="", partial=True)
-            yield first
-            yield from self._stream(rehearsal, info, rehearsal.say(text), chat, first)
+            # The turn starts now, while Gradio sends the line to the page: Gradio asks
+            # for the next update only once it has sent this one (10 to 50 ms).
+            events = _Started(rehearsal.say(text))
+            try:
+                yield first
+                yield from self._stream(rehearsal, info, iter(events), chat, first)
+            finally:
+                events.close()
 
     def retry(self, session_id: str, request: gr.Request | None) -> Iterator[Practice]:
         """Ask the model again for a turn that stopped half-way."""
@@ -874,6 +880,38 @@ class Studio:
     def api_end_session(self, session_id: str, request: gr.Request) -> dict[str, Any]:
         """End the scene (if it has not ended) and return its debrief as JSON."""
         return self.end(session_id, request).debrief
+
+
+class _Started:
+    """A turn's events, already running: a thread takes the first one at once, so the
+    work up to it (the screen, the assessment, the model's first token) overlaps what
+    the caller does meanwhile. :meth:`close` stops the turn as closing the events would.
+    """
+
+    def __init__(self, events: Iterator[dict[str, Any]]) -> None:
+        self._events = events
+        self._first: list[Any] = []
+        self._taker = threading.Thread(target=self._take, name="rehearse-turn", daemon=True)
+        self._taker.start()
+
+    def _take(self) -> None:
+        try:
+            self._first.append(next(self._events, None))
+        except BaseException as exc:  # raised again where the events are read
+            self._first.append(exc)
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        self._taker.join()
+        item = self._first[0]
+        if isinstance(item, BaseException):
+            raise item
+        if item is not None:
+            yield item
+            yield from self._events
+
+    def close(self) -> None:
+        self._taker.join()  # a generator cannot be closed while another thread runs it
+        self._events.close()
 
 
 def _pause(rehearsal: Rehearsal) -> str:
