@@ -1,7 +1,7 @@
 """Run every benchmark and write the results beside the machine they ran on.
 
     python -m benchmarks                 # all of them, full size (several minutes)
-    python -m benchmarks --only turn storage
+    python -m benchmarks --only turn storage   # reruns these, keeps the other figures
     python -m benchmarks --quick --out /tmp/bench   # tiny sizes: does everything still run?
 
 Writes ``results.json`` (every figure) and ``results.md`` (one line per benchmark, with
@@ -120,7 +120,7 @@ def run_all(names: list[str] | None = None, *, quick: bool = False) -> dict[str,
     }
     for bench in chosen:
         print(f"{bench.name}: {bench.title} ...", flush=True)
-        entry = run_one(bench, quick)
+        entry = {**run_one(bench, quick), "when": report["when"]}
         report["benchmarks"][bench.name] = entry
         print(f"  {_line(entry)}", flush=True)
     return report
@@ -134,9 +134,34 @@ def _line(entry: dict[str, Any]) -> str:
     return str(entry["summary"])
 
 
+def merged(report: dict[str, Any], previous: dict[str, Any]) -> dict[str, Any]:
+    """``report`` (a run of some benchmarks) over an earlier full run on the same machine.
+
+    Rerunning one benchmark after a change keeps the others' figures; each row says when
+    it ran. A run of another size or on another machine replaces the file instead.
+    """
+
+    def fixed(facts: dict[str, Any]) -> dict[str, Any]:  # the machine, not how busy it was
+        return {k: v for k, v in facts.items() if k != "load_average"}
+
+    if previous.get("quick") != report["quick"] or fixed(previous.get("machine", {})) != fixed(
+        report["machine"]
+    ):
+        return report
+    old = {
+        name: {**entry, "when": entry.get("when", previous.get("when"))}
+        for name, entry in previous.get("benchmarks", {}).items()
+    }
+    return {**report, "benchmarks": {**old, **report["benchmarks"]}}
+
+
 def markdown(report: dict[str, Any]) -> str:
+    def when(entry: dict[str, Any]) -> str:
+        ran = entry.get("when", report["when"])
+        return "" if ran == report["when"] else f" (run {ran})"
+
     rows = [
-        f"| {name} | {entry['title']} | {_line(entry).replace('|', '/')} |"
+        f"| {name} | {entry['title']} | {_line(entry).replace('|', '/')}{when(entry)} |"
         for name, entry in report["benchmarks"].items()
     ]
     quick = " (quick sizes: a smoke run, not a measurement)" if report["quick"] else ""
@@ -174,6 +199,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=HERE, help="folder for the results")
     args = parser.parse_args(argv)
     report = run_all(args.only, quick=args.quick)
+    earlier = args.out / "results.json"
+    if args.only and earlier.exists():
+        report = merged(report, json.loads(earlier.read_text(encoding="utf-8")))
     as_json, as_md = write(report, args.out)
     print(f"Wrote {as_json} and {as_md}")
     failed = [n for n, e in report["benchmarks"].items() if "error" in e]

@@ -64,6 +64,21 @@ def test_one_command_runs_the_benchmarks_and_writes_the_results(tmp_path: Path) 
     table = (tmp_path / "results.md").read_text(encoding="utf-8")
     assert "Machine:" in table and "| turn |" in table and "| coder |" in table
 
+    # Rerunning one keeps the others' figures (same machine, same sizes).
+    again = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "--quick", "--only", "safety"]
+        + ["--out", str(tmp_path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert again.returncode == 0, again.stdout + again.stderr
+    merged = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
+    assert set(merged["benchmarks"]) == {"turn", "safety", "coder"}
+    assert merged["benchmarks"]["turn"] == report["benchmarks"]["turn"]
+    assert merged["benchmarks"]["safety"]["when"] == merged["when"]
+
 
 def test_concurrency_benchmark_runs() -> None:
     from benchmarks import bench_concurrency
