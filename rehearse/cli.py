@@ -34,6 +34,13 @@ if TYPE_CHECKING:
 
 __all__ = ["main"]
 
+# `serve --concurrency` defaults. A served model (vLLM, OpenAI, Ollama) batches many
+# requests: 32 people in a class should not wait in line for slots (issue #9's benchmark:
+# 32 users take 4.4x one user's time with 8 slots, 1.8x with 64). Lower it for a provider
+# that rate-limits.
+REMOTE_CONCURRENCY = 64
+LOCAL_CONCURRENCY = 2
+
 
 def _store() -> SessionStore:
     from simulator.store import open_store
@@ -581,9 +588,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from rehearse.models import settings
     from ui.app import create_app  # Gradio is heavy: only `serve` pays for importing it
 
-    if args.concurrency < 1:
+    if args.concurrency is not None and args.concurrency < 1:
         raise RehearseError("--concurrency must be at least 1.")
     config = settings(args.model, args.assessor)
+    concurrency = args.concurrency or (
+        # llama.cpp's server answers one request at a time: more would only queue there.
+        LOCAL_CONCURRENCY if config.is_local else REMOTE_CONCURRENCY
+    )
     auth = read_auth(args.auth) if args.auth else None
     reviewers = None
     if args.reviewers:
@@ -608,7 +619,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             catalog,
             model_name=config.name,
             assessor=config.assessor,
-            concurrency=args.concurrency,
+            concurrency=concurrency,
             reviewers=reviewers,
         )
         users = f", {len(auth)} user(s)" if auth else ""
@@ -854,9 +865,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--concurrency",
         type=int,
-        default=8,
         metavar="N",
-        help="model calls served at once, across all users (default: 8)",
+        help=f"model calls served at once, across all users (default: {REMOTE_CONCURRENCY} "
+        f"for an endpoint, which batches them; {LOCAL_CONCURRENCY} for the embedded model)",
     )
     p.add_argument(
         "--reviewers",

@@ -67,3 +67,23 @@ def test_auth_accepts_one_pair_and_explains_a_bad_one(tmp_path: Path) -> None:
 def test_serve_refuses_a_concurrency_below_one(launched: list[Any]) -> None:
     assert cli.main(["serve", "--concurrency", "0"]) == 1
     assert launched == []
+
+
+def test_model_slots_default_to_what_the_model_can_take(
+    launched: list[Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import ui.app  # `serve` imports create_app from here when it runs
+
+    slots: list[int] = []
+    build = ui.app.create_app
+
+    def create_app(*args: Any, concurrency: int, **kwargs: Any) -> Any:
+        slots.append(concurrency)
+        return build(*args, concurrency=concurrency, **kwargs)
+
+    monkeypatch.setattr(ui.app, "create_app", create_app)
+    monkeypatch.setenv("OPENAI_API_KEY", "not-used")
+    assert cli.main(["serve"]) == 0  # the embedded model answers one request at a time
+    assert cli.main(["serve", "--model", "gpt-4o-mini"]) == 0  # an endpoint batches them
+    assert cli.main(["serve", "--concurrency", "5"]) == 0
+    assert slots == [cli.LOCAL_CONCURRENCY, cli.REMOTE_CONCURRENCY, 5]
