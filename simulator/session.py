@@ -81,6 +81,9 @@ class Rehearsal:
         # checkpoint is still that one (nobody else has run since), the status is known.
         self._known: tuple[str, Status] | None = None
         self._read: tuple[str, StateSnapshot] | None = None  # (checkpoint id, snapshot)
+        # (newest checkpoint id, state values) as this object's last run left them: the
+        # view after a turn needs the state, which the run has just streamed.
+        self._left: tuple[str, dict[str, Any]] | None = None
         self.assessor = assessor
         # Set by begin(): the input that opens a new session's scene.
         self._pending_input: dict[str, Any] | None = None
@@ -132,7 +135,11 @@ class Rehearsal:
         return snap
 
     def state(self) -> State | None:
-        values = self.snapshot().values
+        left = self._left
+        if left is not None and self.store.head(self.session_id) == left[0]:
+            values = left[1]
+        else:
+            values = self.snapshot().values
         return State(**values) if values else None
 
     @property
@@ -211,7 +218,7 @@ class Rehearsal:
             worker.join()
 
     def _run(self, payload: Any) -> Iterator[dict[str, Any]]:
-        self._known = None  # a run that stops half-way leaves the status unknown
+        self._known = self._left = None  # a run that stops half-way leaves them unknown
         stream = self._graph_events(payload)
         turn = 0
         # The state after the last step and what the run waits for: saved as the newest
@@ -268,6 +275,8 @@ class Rehearsal:
         head = self.store.head(self.session_id)
         if status is not None and head is not None:
             self._known = (head, status)
+            # The streamed values carry the pending interrupt too; the state does not.
+            self._left = (head, {k: v for k, v in values.items() if not k.startswith("__")})
 
     def start(self) -> Iterator[dict[str, Any]]:
         """Open the scene (a new session) and stream the opening lines."""

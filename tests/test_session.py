@@ -50,6 +50,24 @@ def test_events_stream_tokens_then_the_whole_line(store: SessionStore, scene: Sc
     assert events[-1]["turn"] == 1
 
 
+def test_the_state_a_run_leaves_is_the_state_saved(store: SessionStore, scene: Scenario) -> None:
+    # After a run, the view reads the state the run streamed, not the checkpoint again:
+    # they must be the same, whatever the run stopped at.
+    rehearsal = Rehearsal.begin(store, scene, fake_model("Fine.", "I want to die.", "Okay."))
+    for run in (
+        rehearsal.start,
+        lambda: rehearsal.say("How are things?"),
+        lambda: rehearsal.say("I want to kill myself."),  # the crisis screen pauses
+        rehearsal.end,
+    ):
+        list(run())
+        fresh = Rehearsal(store, rehearsal.session_id, scene)
+        assert rehearsal._left is not None
+        assert rehearsal.state() == fresh.state()
+        assert rehearsal.status == fresh.status
+    assert rehearsal.status == "finished"
+
+
 def test_sessions_are_listed_with_status(store: SessionStore, scene: Scenario) -> None:
     first = Rehearsal.begin(store, scene, fake_model("Yes.", "rewrite"), model_name="fake")
     play(first, "Hello.")
