@@ -11,6 +11,9 @@ The archive is a ``.zip``, readable without Rehearse::
                                            and any ``comments`` on its turns
     sessions/<date>-<scenario>-<id>.md     as ``rehearse export --format md``, plus the
                                            same earlier branches
+    reframes/<date>-<id>.json, .md         each saved reframe (``rehearse reframe``, the
+                                           studio's tab): the record and a readable copy;
+                                           the manifest lists them under ``reframes``
 
 The file is created owner-only (``0o600``): it holds everything the person said.
 """
@@ -29,6 +32,7 @@ from langchain_core.messages import HumanMessage
 from simulator.catalog import Catalog
 from simulator.errors import RehearseError
 from simulator.paths import private_file
+from simulator.reframing import ReframeJournal
 from simulator.report import export_json, export_markdown
 from simulator.session import Rehearsal
 from simulator.store import SessionInfo, SessionStore
@@ -75,14 +79,20 @@ def _session(
 
 
 def write_archive(
-    store: SessionStore, catalog: Catalog, target: Path, owner: str | None = None
+    store: SessionStore,
+    catalog: Catalog,
+    target: Path,
+    owner: str | None = None,
+    journal: ReframeJournal | None = None,
 ) -> list[SessionInfo]:
-    """Write every session (with ``owner``: every one of theirs) to the zip ``target``.
+    """Write every session and saved reframe (with ``owner``: every one of theirs) to the
+    zip ``target``; ``journal`` is where the reframes are (default: the data directory's).
 
     Returns the sessions written. ``target`` is replaced only once the archive is
     complete, and is readable by its owner only.
     """
     sessions = store.list(owner)
+    reframes = (journal if journal is not None else ReframeJournal()).list(owner)
     partial = target.with_name(target.name + ".part")
     partial.unlink(missing_ok=True)
     private_file(partial)
@@ -91,6 +101,7 @@ def write_archive(
         "version": ARCHIVE_VERSION,
         "written": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "sessions": [],
+        "reframes": [],
     }
     try:
         with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as archive:
@@ -106,6 +117,22 @@ def write_archive(
                     archive.writestr(stem + suffix, text)
                 manifest["sessions"].append(
                     {**meta, "json": f"{stem}.json", "markdown": f"{stem}.md"}
+                )
+            for reframe in reversed(reframes):  # oldest first too
+                day = time.strftime("%Y-%m-%d", time.localtime(reframe.created))
+                stem = f"reframes/{day}-{reframe.id}"
+                record = json.dumps(reframe.as_dict(), indent=2, ensure_ascii=False) + "\n"
+                archive.writestr(stem + ".json", record)
+                archive.writestr(stem + ".md", reframe.markdown() + "\n")
+                manifest["reframes"].append(
+                    {
+                        "id": reframe.id,
+                        "status": reframe.status,
+                        "created": reframe.created,
+                        "updated": reframe.updated,
+                        "json": f"{stem}.json",
+                        "markdown": f"{stem}.md",
+                    }
                 )
             archive.writestr(
                 "manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"

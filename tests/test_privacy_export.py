@@ -13,6 +13,7 @@ import pytest
 from rehearse.cli import main
 from simulator.archive import ARCHIVE_FORMAT, write_archive
 from simulator.catalog import Catalog
+from simulator.reframing import ReframeJournal
 from simulator.report import export_json
 from simulator.schema import Scenario
 from simulator.session import Rehearsal
@@ -127,10 +128,23 @@ def test_export_all_of_one_owner(store: SessionStore, scene: Scenario, tmp_path:
     list(mine.start())
     Rehearsal.begin(store, scene, fake_model(), owner="ben")
     catalog = Catalog.load([("test", DATA / "scenarios", DATA / "personas")])
+    journal = ReframeJournal()
+    thoughts = {}
+    for who, thought in (("ana", "I always mess up meetings."), ("ben", "Nobody likes me.")):
+        reframe = journal.new(owner=who)
+        reframe.thought = thought
+        journal.save(reframe)
+        thoughts[who] = reframe.id
     written = write_archive(store, catalog, tmp_path / "ana.zip", owner="ana")
     assert [s.id for s in written] == [mine.session_id]
-    manifest, _ = read_archive(tmp_path / "ana.zip")
+    manifest, files = read_archive(tmp_path / "ana.zip")
     assert [entry["id"] for entry in manifest["sessions"]] == [mine.session_id]
+    # Her saved reframes go with her sessions; nobody else's.
+    (reframe,) = manifest["reframes"]
+    assert reframe["id"] == thoughts["ana"]
+    assert json.loads(files[reframe["json"]])["thought"] == "I always mess up meetings."
+    assert "I always mess up meetings." in files[reframe["markdown"]]
+    assert not any("Nobody likes me." in text for text in files.values())
 
 
 def test_single_session_export_is_unchanged(
