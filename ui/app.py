@@ -425,7 +425,8 @@ def create_app(
             draft = gr.skip() if view.draft is None else view.draft
             if view.partial:
                 rest = [gr.skip()] * (len(practice_outputs) - 5)
-                return (gr.skip(), gr.skip(), view.chat, view.notice, draft, *rest)
+                notice = gr.skip() if view.notice is None else view.notice
+                return (gr.skip(), gr.skip(), view.chat, notice, draft, *rest)
             return (
                 view.session_id,
                 view.heading,

@@ -880,7 +880,7 @@ def _author_tab(
     def on_try_send(sid: str, line: str, request: gr.Request) -> Any:
         for view in author.try_send(sid, line, request):
             draft = gr.skip() if view.draft is None else view.draft
-            yield view.chat, view.notice, draft
+            yield view.chat, gr.skip() if view.notice is None else view.notice, draft
 
     def on_try_end(sid: str, request: gr.Request) -> str:
         return render.escape(author.try_end(sid, request).text).replace("\n", "  \n")

@@ -84,7 +84,7 @@ class Practice:
     turns: list[tuple[str, int]]  # the user's turns, for the rewind picker
     versions: list[tuple[str, int]]  # every branch, for "Earlier versions"
     status: Status
-    notice: str = ""
+    notice: str | None = ""  # None (streaming updates only) leaves it alone
     draft: str | None = ""  # what the text box should hold; None leaves it alone
     partial: bool = False  # a streaming update: only the chat changed
     # Scenes with several characters: who is in it (empty for a one-character scene).
@@ -462,7 +462,11 @@ class Studio:
                     speaker = None
                 else:
                     continue
-                yield dataclasses.replace(first, chat=list(chat), draft=None, partial=True)
+                # Only the chat: the notice and the text box stay as the first update left
+                # them (each output sent costs Gradio a config update and the page a render).
+                yield dataclasses.replace(
+                    first, chat=list(chat), notice=None, draft=None, partial=True
+                )
         except ModelUnavailable as exc:
             message = f"{exc} Your line is saved: press Retry to ask again."
             gr.Warning(message)
