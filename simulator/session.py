@@ -176,7 +176,7 @@ class Rehearsal:
         The graph runs in a thread of its own, so that the pieces of a reply reach the
         reader while the model is still writing. It is one thread for the whole run: with
         LangGraph's "custom" stream mode every step of the turn would be handed to a
-        worker thread and back (about 6 ms a turn, issue #9's benchmark). When the reader
+        worker thread and back (3 to 6 ms a turn, issue #9's benchmark). When the reader
         stops early, the reply stops at its next piece, as a failed reply would: the
         user's line stays saved for a retry.
         """
@@ -207,15 +207,22 @@ class Rehearsal:
 
         worker = threading.Thread(target=run, name=f"rehearse-{self.session_id}", daemon=True)
         worker.start()
+        stopping = False
         try:
             while (item := events.get()) is not _DONE:
                 if item[0] == "error":
                     raise item[1]
                 yield item
+        except (KeyboardInterrupt, SystemExit):
+            # Ctrl-C: the process is stopping, so do not wait for the model's next piece
+            # (a slow model may not send one for a while); the daemon thread goes with it.
+            stopping = True
+            raise
         finally:
             stop.set()
-            # One run per session at a time: return only once this one has finished.
-            worker.join()
+            if not stopping:
+                # One run per session at a time: return only once this one has finished.
+                worker.join()
 
     def _run(self, payload: Any) -> Iterator[dict[str, Any]]:
         self._known = self._left = None  # a run that stops half-way leaves them unknown

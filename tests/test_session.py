@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import textwrap
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -216,6 +219,20 @@ def test_a_reply_nobody_reads_any_more_stops_and_keeps_the_line(
         assert texts == ["You wanted to see me?", "Can we talk about the deadline?"]
         list(rehearsal.retry())
     assert [line.text for line in rehearsal.lines()] == texts + [reply]
+
+
+def test_ctrl_c_does_not_wait_for_a_slow_model(store: SessionStore, scene: Scenario) -> None:
+    with FakeOpenAI(reply="Well. It has been. A long week.", token_delay=3.0) as server:
+        rehearsal = Rehearsal.begin(store, scene, server.chat_model())
+        list(rehearsal.start())
+        events = rehearsal.say("Can we talk?")
+        assert next(e for e in events if e["type"] == "token")
+        # Ctrl-C while the next piece is awaited.
+        threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT)).start()
+        started = time.monotonic()
+        with pytest.raises(KeyboardInterrupt):
+            next(events)
+        assert time.monotonic() - started < 1.5  # not the 3 s until the model's next piece
 
 
 def test_debrief_survives_a_failing_model(
