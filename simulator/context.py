@@ -11,10 +11,12 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from langchain_core.language_models import BaseChatModel
+from langgraph.runtime import Runtime
 
+from simulator.errors import RehearseError
 from simulator.schema import Scenario
 
-__all__ = ["Context"]
+__all__ = ["Context", "context_of"]
 
 
 @dataclass(kw_only=True)
@@ -33,3 +35,14 @@ class Context:
     # of the turn in a worker thread); without it, LangGraph's stream writer gets them,
     # as under LangGraph Server.
     on_token: Callable[[dict[str, Any]], None] | None = None
+
+
+def context_of(runtime: Runtime[Context]) -> Context:
+    """The run's context; a run started without one (LangGraph Server, a script) is told
+    what to pass instead of failing on a missing attribute deep in a node."""
+    if runtime.context is None:
+        raise RehearseError(
+            'This run has no context: pass context={"scenario_id": "..."} with every run '
+            "(see simulator/server_graph.py), or use simulator.session.Rehearsal."
+        )
+    return runtime.context

@@ -33,7 +33,7 @@ from typing import Any, Literal
 from langgraph.runtime import Runtime
 from langgraph.types import interrupt
 
-from simulator.context import Context
+from simulator.context import Context, context_of
 from simulator.schema import Scenario, compiled
 from simulator.state import State
 
@@ -272,7 +272,7 @@ def pause_node(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         return {"user_ended": True, "grounding": [{**event, "event": "stopped"}]}
     if choice == "continue":
         return {"grounding": [{**event, "event": "continued"}]}
-    scenario = runtime.context.scenario
+    scenario = context_of(runtime).scenario
     values, deltas, easier = step_down(scenario, state.values, state.difficulty)
     last = state.trajectory[-1] if state.trajectory else {}
     record = {

@@ -22,7 +22,7 @@ from langgraph.types import interrupt
 from simulator import grounding
 from simulator.assessment import assess_turn
 from simulator.character import ReplyCleaner, character_prompt, clean_stream
-from simulator.context import Context
+from simulator.context import Context, context_of
 from simulator.debrief import build_debrief
 from simulator.director import Addressing, addressing, choose
 from simulator.errors import ModelUnavailable, describe_failure
@@ -62,7 +62,7 @@ _NOT_SAFE = re.compile(
 
 def open_scene(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     """Every cast member present says their opening line; the hidden state starts."""
-    scenario = runtime.context.scenario
+    scenario = context_of(runtime).scenario
     lines = [
         AIMessage(content=m.opening_line, name=m.persona_id) for m in scenario.cast if m.present
     ]
@@ -117,7 +117,7 @@ def user_turn(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         return {"action": "pause", "grounding": [offered]}
     for event in ("step_back", "invite"):
         if event in answer:
-            return _stage(state, runtime.context.scenario, event, answer[event])
+            return _stage(state, context_of(runtime).scenario, event, answer[event])
     text = str(answer.get("text", "")).strip()
     if not text:
         raise ValueError("an empty user turn cannot be sent")
@@ -137,7 +137,7 @@ def _last_character_line(messages: list[AnyMessage]) -> str:
 
 def assess(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     """Move the hidden state and record goal evidence for the user's latest line."""
-    ctx = runtime.context
+    ctx = context_of(runtime)
     text = str(state.messages[-1].content)
     targets: list[str] | None = None
     if ctx.scenario.is_group:
@@ -203,7 +203,7 @@ def _recent(state: State, scenario: Scenario, count: int = 8) -> str:
 
 def direct(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     """Decide who speaks next this turn (nobody: the user's turn comes back)."""
-    ctx = runtime.context
+    ctx = context_of(runtime)
     scenario = ctx.scenario
     record = state.trajectory[-1]
     spoken = [d["speaker"] for d in state.director if d["turn"] == state.turn and d["speaker"]]
@@ -261,7 +261,7 @@ def _conversation(state: State, scenario: Scenario, persona: Persona) -> list[An
 
 def character_reply(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     """The chosen character answers in voice; clean text is streamed as it arrives."""
-    ctx = runtime.context
+    ctx = context_of(runtime)
     member = ctx.scenario.member(state.next_speaker or ctx.scenario.cast[0].persona_id)
     persona = member.persona
     assert isinstance(persona, Persona)
@@ -330,7 +330,7 @@ def _short(name: str) -> str:
 
 def debrief(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     """The debrief: always produced, with model-written parts marked when unavailable."""
-    return {"debrief": build_debrief(state, runtime.context)}
+    return {"debrief": build_debrief(state, context_of(runtime))}
 
 
 def _previous_user_line(state: State) -> str | None:
@@ -424,7 +424,7 @@ def route_after_direct(
 
 
 def route_after_reply(state: State, runtime: Runtime[Context]) -> Literal["user_turn", "debrief"]:
-    scenario = runtime.context.scenario
+    scenario = context_of(runtime).scenario
     if state.turn >= scenario.end.max_turns:
         return "debrief"
     if scenario.end.when and compiled(scenario.end.when).holds(state.values):

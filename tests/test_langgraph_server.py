@@ -25,7 +25,7 @@ from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.types import Command
 
 from simulator.context import Context
-from simulator.errors import UnknownScenario
+from simulator.errors import RehearseError, UnknownScenario
 from simulator.graph import builder
 from tests.conftest import DATA
 from tests.fake_openai import FakeOpenAI
@@ -118,3 +118,9 @@ def test_an_unknown_scenario_in_the_context_is_a_clear_error(
             {"configurable": {"thread_id": "t"}},
             context={"scenario_id": "no-such-scene"},
         )
+
+
+def test_a_run_without_a_context_says_what_to_pass(endpoint: FakeOpenAI) -> None:
+    served = load_from_config().copy(update={"checkpointer": InMemorySaver()})
+    with pytest.raises(RehearseError, match=r'pass context=\{"scenario_id"'):
+        served.invoke({"scenario_id": "test-scene"}, {"configurable": {"thread_id": "t"}})
