@@ -293,6 +293,13 @@ def test_forget_everything_deletes_only_the_users_own(studio: Studio, store: Ses
     assert files_with(studio.export_dir, SECRET) == []
     assert error_of(lambda: studio.forget_question(ALICE)) == "You have no saved sessions."
     assert say(studio, bobs, "Still there?", BOB).status == "awaiting_user"
+    # Reframes alone can be forgotten too.
+    reframe = journal.new(owner="alice")
+    reframe.thought = "alice will fail again."
+    journal.save(reframe)
+    assert "your 1 saved reframe(s)" in studio.forget_question(ALICE)
+    assert studio.forget_all(ALICE).notice.startswith("Deleted your 1 saved reframe(s).")
+    assert journal.list("alice") == []
 
 
 def test_forget_everything_waits_for_a_reply_on_its_way(studio: Studio) -> None:

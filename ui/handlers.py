@@ -748,10 +748,14 @@ class Studio:
 
     def forget_question(self, request: gr.Request | None) -> str:
         """What the page asks before deleting every session of the requesting user."""
-        count = len(self.store.list(owner_of(request)))
-        if not count:
+        owner = owner_of(request)
+        count = len(self.store.list(owner))
+        reframes = len(ReframeJournal().list(owner))
+        if not count and not reframes:
             raise gr.Error("You have no saved sessions.")
         which = "your session" if count == 1 else f"all {count} of your sessions"
+        if not count:
+            which = f"your {reframes} saved reframe(s)"
         return (
             f"**Delete {which} for good?** Every transcript, every version you tried, "
             "every debrief and every reframe you saved is removed from this computer. "
@@ -789,6 +793,8 @@ class Studio:
         count = len(deleted.ids)
         notice = f"Deleted {'your session' if count == 1 else f'all {count} of your sessions'}"
         notice += f" and {reframes} saved reframe(s). " if reframes else ". "
+        if not count:
+            notice = f"Deleted your {reframes} saved reframe(s). "
         notice += "Their words are gone from this computer." if deleted.wiped else NOT_WIPED.strip()
         return Removal(deleted.ids, deleted.wiped, files, notice)
 
