@@ -36,7 +36,7 @@ __all__ = ["main"]
 
 # `serve --concurrency` defaults. A served model (vLLM, OpenAI, Ollama) batches many
 # requests: 32 people in a class should not wait in line for slots (issue #9's benchmark:
-# 32 users take 4.4x one user's time with 8 slots, 1.8x with 64). Lower it for a provider
+# 32 users take 4.4x one user's time with 8 slots, 1.55x with 64). Lower it for a provider
 # that rate-limits.
 REMOTE_CONCURRENCY = 64
 LOCAL_CONCURRENCY = 2
