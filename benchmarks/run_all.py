@@ -71,7 +71,14 @@ BENCHMARKS = [
         {"turns": 200},
         {"turns": 4, "repeats": 1},
     ),
-    Benchmark("memory", "benchmarks.bench_memory", "Memory", {}, {}),
+    Benchmark("memory", "benchmarks.bench_memory", "Memory", {}, {"sessions": 10}),
+    Benchmark(
+        "authoring",
+        "benchmarks.bench_authoring",
+        "Author tab: live check of a scenario",
+        {},
+        {"repeat": 2},
+    ),
 ]
 
 
