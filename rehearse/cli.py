@@ -312,7 +312,11 @@ def cmd_forget(args: argparse.Namespace) -> int:
         if args.older_than is None or r.updated < time.time() - args.older_than * 86400
     ]
     if reframes:
-        what += f", and {len(reframes)} saved reframe(s)"
+        what = (
+            f"{what}, and {len(reframes)} saved reframe(s)"
+            if sessions
+            else f"{len(reframes)} saved reframe(s)"
+        )
     if (sessions or reframes) and not _confirm(f"Delete {what}?", args.yes):
         print("Nothing deleted.")
         return 0

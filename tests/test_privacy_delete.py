@@ -258,3 +258,19 @@ def test_cli_forget_all(
     assert list(journal.folder.iterdir()) == []  # the thought went with the sessions
     data = raw_bytes(rehearse_home / "sessions.sqlite")
     assert SECRET.encode() not in data and KEPT.encode() not in data
+
+
+def test_cli_forget_with_only_reframes_left(
+    rehearse_home: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    journal = ReframeJournal()
+    reframe = journal.new()
+    reframe.thought = "They will all laugh at me."
+    journal.save(reframe)
+    monkeypatch.setattr("sys.stdin", _Terminal())
+    questions: list[str] = []
+    monkeypatch.setattr("builtins.input", lambda q: questions.append(q) or "yes")
+    assert main(["forget", "--all"]) == 0
+    assert questions[0].startswith("Delete 1 saved reframe(s)?")  # no "0 sessions" in it
+    assert "Deleted 1 reframe(s)." in capsys.readouterr().out
+    assert journal.list(None) == []
