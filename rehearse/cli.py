@@ -306,11 +306,7 @@ def cmd_forget(args: argparse.Namespace) -> int:
     from simulator.reframing import ReframeJournal
 
     journal = ReframeJournal()
-    reframes = [
-        r
-        for r in journal.list(None)
-        if args.older_than is None or r.updated < time.time() - args.older_than * 86400
-    ]
+    reframes = journal.list(None, older_than_days=args.older_than)
     if reframes:
         what = (
             f"{what}, and {len(reframes)} saved reframe(s)"

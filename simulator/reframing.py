@@ -372,15 +372,22 @@ class ReframeJournal:
             raise RehearseError(f"No saved reframe {reframe_id!r}.")
         return reframe
 
-    def list(self, owner: str | None = "") -> list[Reframe]:
-        """The owner's reframes (``None``: everyone's), newest first; unreadable ones skipped."""
+    def list(self, owner: str | None = "", older_than_days: float | None = None) -> list[Reframe]:
+        """The owner's reframes (``None``: everyone's), newest first; unreadable ones skipped.
+
+        With ``older_than_days``, only those not touched for that long (what
+        :meth:`forget` with the same age would delete).
+        """
+        cutoff = _cutoff(older_than_days)
         found = []
         for path in self.folder.glob("*.json"):
             try:
                 reframe = Reframe(**json.loads(path.read_text("utf-8")))
             except (OSError, ValueError, TypeError):
                 continue
-            if owner is None or reframe.owner == owner:
+            if owner is not None and reframe.owner != owner:
+                continue
+            if cutoff is None or reframe.updated < cutoff:
                 found.append(reframe)
         return sorted(found, key=lambda r: r.updated, reverse=True)
 
@@ -396,7 +403,7 @@ class ReframeJournal:
         "Forget everything" leave none of the user's words behind, and retention
         (``REHEARSE_RETENTION_DAYS``) reaches these too. Returns how many went.
         """
-        cutoff = None if older_than_days is None else time.time() - older_than_days * 86400
+        cutoff = _cutoff(older_than_days)
         count = 0
         for path in [*self.folder.glob("*.json"), *self.folder.glob("*.json.partial")]:
             try:
@@ -414,6 +421,11 @@ class ReframeJournal:
             path.unlink(missing_ok=True)
             count += path.suffix == ".json"
         return count
+
+
+def _cutoff(older_than_days: float | None) -> float | None:
+    """The time before which a reframe counts as not touched for ``older_than_days``."""
+    return None if older_than_days is None else time.time() - older_than_days * 86400
 
 
 # --- the whole flow, for a line-by-line dialogue (the terminal) ------------------------

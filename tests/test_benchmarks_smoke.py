@@ -44,16 +44,20 @@ def test_safety_benchmark_runs() -> None:
     assert "utterances/s" in done.stdout
 
 
-def test_one_command_runs_the_benchmarks_and_writes_the_results(tmp_path: Path) -> None:
+def quick_run(out: Path, *names: str) -> None:
+    """`python -m benchmarks --quick --only NAMES --out OUT`, which must succeed."""
     done = subprocess.run(
-        [sys.executable, "-m", "benchmarks", "--quick", "--only", "turn", "safety", "coder"]
-        + ["--out", str(tmp_path)],
+        [sys.executable, "-m", "benchmarks", "--quick", "--only", *names, "--out", str(out)],
         cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=300,
     )
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_one_command_runs_the_benchmarks_and_writes_the_results(tmp_path: Path) -> None:
+    quick_run(tmp_path, "turn", "safety", "coder")
     report = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
     assert report["machine"]["cores"] >= 1 and report["machine"]["python"]
     assert report["machine"]["cpu"]
@@ -65,15 +69,7 @@ def test_one_command_runs_the_benchmarks_and_writes_the_results(tmp_path: Path) 
     assert "Machine:" in table and "| turn |" in table and "| coder |" in table
 
     # Rerunning one keeps the others' figures (same machine, same sizes).
-    again = subprocess.run(
-        [sys.executable, "-m", "benchmarks", "--quick", "--only", "safety"]
-        + ["--out", str(tmp_path)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert again.returncode == 0, again.stdout + again.stderr
+    quick_run(tmp_path, "safety")
     merged = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
     assert set(merged["benchmarks"]) == {"turn", "safety", "coder"}
     assert merged["benchmarks"]["turn"] == report["benchmarks"]["turn"]

@@ -231,6 +231,14 @@ def test_cli_delete_with_yes_and_an_unknown_id(
     assert "No session with id" in capsys.readouterr().err
 
 
+def answer_yes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Standard input as a terminal whose user answers "yes"; the questions asked."""
+    monkeypatch.setattr("sys.stdin", _Terminal())
+    questions: list[str] = []
+    monkeypatch.setattr("builtins.input", lambda q: questions.append(q) or "yes")
+    return questions
+
+
 def test_cli_forget_all(
     two_sessions: tuple[str, str],
     rehearse_home: Path,
@@ -248,9 +256,7 @@ def test_cli_forget_all(
     reframe.thought = "I always freeze when it matters."
     journal.save(reframe)
 
-    monkeypatch.setattr("sys.stdin", _Terminal())
-    questions: list[str] = []
-    monkeypatch.setattr("builtins.input", lambda q: questions.append(q) or "yes")
+    questions = answer_yes(monkeypatch)
     assert main(["forget", "--all"]) == 0
     assert "all 2 session(s)" in questions[0] and "1 saved reframe(s)" in questions[0]
     assert "Deleted 1 reframe(s)." in capsys.readouterr().out
@@ -267,9 +273,7 @@ def test_cli_forget_with_only_reframes_left(
     reframe = journal.new()
     reframe.thought = "They will all laugh at me."
     journal.save(reframe)
-    monkeypatch.setattr("sys.stdin", _Terminal())
-    questions: list[str] = []
-    monkeypatch.setattr("builtins.input", lambda q: questions.append(q) or "yes")
+    questions = answer_yes(monkeypatch)
     assert main(["forget", "--all"]) == 0
     assert questions[0].startswith("Delete 1 saved reframe(s)?")  # no "0 sessions" in it
     assert "Deleted 1 reframe(s)." in capsys.readouterr().out
