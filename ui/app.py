@@ -9,7 +9,8 @@ Concurrency, on purpose: every event that calls the model shares one concurrency
 slow reply never queues another's and a small local model is not swamped; everything
 else (browsing, listing, opening, rewinding, deleting, exporting) is cheap and
 unlimited. Heavy objects (store, model, catalog) live in the :class:`Studio`;
-``gr.State`` holds only session ids.
+``gr.State`` holds session ids, and a streamed turn's last view from the end of its
+stream to the event that shows it.
 
 Deleting takes two clicks: "Delete…" asks, naming the session, and only "Yes, delete it
 for good" deletes (the id asked about is kept in ``gr.State``, so changing the selection
@@ -24,7 +25,7 @@ import os
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Literal
 
@@ -41,6 +42,7 @@ from ui.handlers import DebriefView, Practice, Removal, Studio
 from ui.progress import progress_tab
 from ui.reframing import ReframingDesk, reframing_tab
 from ui.review import ReviewDesk, review_tab
+from ui.status import trim_status_targets
 from ui.support import footnote, support_html
 
 __all__ = ["CSS", "THEME", "StudioBlocks", "create_app", "download_folder"]
@@ -198,6 +200,9 @@ def create_app(
         session = gr.State("")  # the session in the practice room
         cast_ids = gr.State([])  # a group scene's persona ids, one per cast panel slot
         debriefed = gr.State("")  # the session whose debrief the Debrief tab holds
+        # A streamed turn's last view, from the end of its stream to the event that shows
+        # the whole room (see "streamed" below).
+        settled = gr.State(None)
 
         with gr.Row(elem_id="topbar"):
             gr.Markdown(
@@ -422,11 +427,6 @@ def create_app(
             return out
 
         def show_practice(view: Practice) -> tuple[Any, ...]:
-            draft = gr.skip() if view.draft is None else view.draft
-            if view.partial:
-                rest = [gr.skip()] * (len(practice_outputs) - 5)
-                notice = gr.skip() if view.notice is None else view.notice
-                return (gr.skip(), gr.skip(), view.chat, notice, draft, *rest)
             return (
                 view.session_id,
                 view.heading,
@@ -435,7 +435,7 @@ def create_app(
                 # None leaves what the user is typing alone (gr.skip() is no value).
                 gr.Textbox(placeholder=view.placeholder)
                 if view.draft is None
-                else gr.Textbox(value=draft, placeholder=view.placeholder),
+                else gr.Textbox(value=view.draft, placeholder=view.placeholder),
                 view.brief,
                 gr.Dropdown(choices=view.turns, value=None),
                 gr.Dropdown(choices=view.versions, value=None),
@@ -561,13 +561,36 @@ def create_app(
             view = studio.start(scenario_id, level, request)
             return (*show_practice(view), gr.Tabs(selected="practice"))
 
+        # A streamed turn sends the page only what changes while the reply comes in: the
+        # chat, the notice and the text box. Every output of an event costs the page a
+        # status update on every message, even a skipped one (30 outputs added 70 ms to
+        # the first token in Chromium), so the rest of the room waits for the turn's last
+        # view, which the stream leaves in ``settled`` for the event after it to show.
+        stream_outputs = [chat, notice, text, settled]
+
+        def show_streamed(views: Iterator[Practice]) -> Iterator[tuple[Any, ...]]:
+            for view in views:
+                if not view.partial:
+                    yield (gr.skip(), gr.skip(), gr.skip(), view)
+                    continue
+                notice_update = gr.skip() if view.notice is None else view.notice
+                draft = gr.skip() if view.draft is None else view.draft
+                yield (view.chat, notice_update, draft, gr.skip())
+
+        def on_settled(view: Practice | None) -> tuple[Any, ...]:
+            if view is None:  # the turn stopped with an error (shown) before its end
+                return (None, *(gr.skip() for _ in practice_outputs))
+            return (None, *show_practice(view))
+
+        def streamed(event: Any) -> None:
+            """Show the whole room once a streamed turn has ended, then its aftermath."""
+            after_turn(event.then(on_settled, settled, [settled, *practice_outputs], **cheap))
+
         def on_send(sid: str, line: str, request: gr.Request) -> Any:
-            for view in studio.send(sid, line, request):
-                yield show_practice(view)
+            yield from show_streamed(studio.send(sid, line, request))
 
         def on_retry(sid: str, request: gr.Request) -> Any:
-            for view in studio.retry(sid, request):
-                yield show_practice(view)
+            yield from show_streamed(studio.retry(sid, request))
 
         def on_after_turn(sid: str, request: gr.Request) -> tuple[Any, ...]:
             view = studio.finished(sid, request)
@@ -622,9 +645,9 @@ def create_app(
 
         turn_inputs = [session, text]
         stream = {"show_progress": "hidden", **heavy}
-        after_turn(send_btn.click(on_send, turn_inputs, practice_outputs, **stream))
-        after_turn(text.submit(on_send, turn_inputs, practice_outputs, **stream))
-        after_turn(retry_btn.click(on_retry, session, practice_outputs, **stream))
+        streamed(send_btn.click(on_send, turn_inputs, stream_outputs, **stream))
+        streamed(text.submit(on_send, turn_inputs, stream_outputs, **stream))
+        streamed(retry_btn.click(on_retry, session, stream_outputs, **stream))
         hint_btn.click(on_hint, session, hint_md, **heavy)
         rewind_btn.click(on_rewind, [session, turn_pick], practice_outputs, **cheap)
         safe_btn.click(on_safe, session, practice_outputs, **cheap)
@@ -640,8 +663,7 @@ def create_app(
 
         def on_ground(choice: str) -> Callable[..., Any]:
             def ground(sid: str, request: gr.Request) -> Any:
-                for view in grounding.resume(studio, sid, choice, request):
-                    yield show_practice(view)
+                yield from show_streamed(grounding.resume(studio, sid, choice, request))
 
             return ground
 
@@ -650,7 +672,7 @@ def create_app(
             ("continue", breather.continue_btn),
             ("step_down", breather.step_down_btn),
         ):
-            after_turn(button.click(on_ground(choice), session, practice_outputs, **stream))
+            streamed(button.click(on_ground(choice), session, stream_outputs, **stream))
         breather.stop_btn.click(on_end, session, [*debrief_outputs, tabs], **heavy).then(
             on_sessions, None, session_list, **cheap
         )
@@ -766,6 +788,7 @@ def create_app(
             gr.api(fn, api_name=name, **limits)
 
     demo.queue(default_concurrency_limit=concurrency)
+    trim_status_targets(demo)
     demo.studio = studio  # type: ignore[attr-defined]
     return demo
 

@@ -86,7 +86,7 @@ class Practice:
     status: Status
     notice: str | None = ""  # None (streaming updates only) leaves it alone
     draft: str | None = ""  # what the text box should hold; None leaves it alone
-    partial: bool = False  # a streaming update: only the chat changed
+    partial: bool = False  # a streaming update: only the chat, notice and text box
     # Scenes with several characters: who is in it (empty for a one-character scene).
     cast: list[render.Member] = field(default_factory=list)
     placeholder: str = "What would you say?"
