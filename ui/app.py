@@ -562,10 +562,11 @@ def create_app(
             return (*show_practice(view), gr.Tabs(selected="practice"))
 
         # A streamed turn sends the page only what changes while the reply comes in: the
-        # chat, the notice and the text box. Every output of an event costs the page a
-        # status update on every message, even a skipped one (30 outputs added 70 ms to
-        # the first token in Chromium), so the rest of the room waits for the turn's last
-        # view, which the stream leaves in ``settled`` for the event after it to show.
+        # chat, the notice and the text box. Each output of an event is work for Gradio on
+        # every message, on the server and in the page, even a skipped one (the room's
+        # thirty-odd outputs added about 15 ms to the first token in Chromium), so the rest
+        # of the room waits for the turn's last view, which the stream leaves in
+        # ``settled`` for the event after it to show.
         stream_outputs = [chat, notice, text, settled]
 
         def show_streamed(views: Iterator[Practice]) -> Iterator[tuple[Any, ...]]:
