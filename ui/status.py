@@ -5,8 +5,8 @@ Gradio's page keeps a loading status for every component any event has ever give
 event (pending, each streamed update, complete) it refreshes all of them: for each, a
 search of the whole layout and a ``structuredClone`` of its value, and for a layout
 block (a row, a column, the tabs) of every value inside it. With the tabs among an
-event's outputs, that was a copy of the whole studio on every streamed token: measured
-in Chromium, most of a second of script per turn and +50 ms to the reply's first token.
+event's outputs, that was a copy of the whole studio on every streamed update: measured
+in Chromium, about a second of script per turn and 45 ms more to the reply's first token.
 
 So an event's status goes where it can be seen and costs little: on the first of its
 outputs that is a component with something to show (never a layout block or
