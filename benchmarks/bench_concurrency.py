@@ -14,7 +14,13 @@ The goal is the N=32 total within 1.3x of one user's turn. A model-call limit be
 (``--concurrency``) makes users wait in line for a slot; the run is made with the
 default limit for an endpoint (64), and ``--concurrency 8 64`` compares limits.
 
+Scaling out (README, "Scaling out"): with ``--processes 2`` and a PostgreSQL database
+(``REHEARSE_TEST_DATABASE_URL``), that many ``rehearse serve`` processes share it and
+user i talks to process i mod P, as a load balancer keeping each user on one process
+would send them. The server CPU and memory figures are then the processes' sums.
+
     python -m benchmarks.bench_concurrency [--users 1 8 32 64] [--concurrency 64]
+                                           [--processes 1 2]
 """
 
 from __future__ import annotations
@@ -33,6 +39,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from benchmarks import Skipped
 from tests.fake_openai import FakeOpenAI
 from ui.serving import free_port
 
@@ -97,7 +104,10 @@ def _start(base: str, tab: str) -> str:
 class _Server:
     """``python -m rehearse serve`` in its own process, with its own data directory."""
 
-    def __init__(self, model_url: str, home: Path, concurrency: int | None) -> None:
+    def __init__(
+        self, model_url: str, home: Path, concurrency: int | None, database: str | None = None
+    ) -> None:
+        home.mkdir(parents=True, exist_ok=True)
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}/"
         env = {
@@ -108,6 +118,8 @@ class _Server:
             "REHEARSE_MAX_RETRIES": "0",
             "GRADIO_ANALYTICS_ENABLED": "False",
         }
+        if database is not None:
+            env["REHEARSE_DATABASE_URL"] = database
         command = [sys.executable, "-m", "rehearse", "serve", "--model", "fake"]
         command += ["--assessor", "rules", "--port", str(self.port)]
         if concurrency is not None:
@@ -143,21 +155,28 @@ def _percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-def _one_n(users: int, reply_seconds: float, concurrency: int | None) -> dict[str, Any]:
+def _one_n(
+    users: int, reply_seconds: float, concurrency: int | None, processes: int = 1
+) -> dict[str, Any]:
+    database = _database() if processes > 1 else None
     with (
         FakeOpenAI(reply=REPLY, first_token_delay=reply_seconds) as model,
         tempfile.TemporaryDirectory() as tmp,
     ):
-        server = _Server(model.base_url, Path(tmp), concurrency)
+        servers: list[_Server] = []
         try:
+            for k in range(processes):
+                servers.append(_Server(model.base_url, Path(tmp) / str(k), concurrency, database))
             # Warm-up: the first session and turn load what every later one reuses.
-            try:
-                session = _start(server.base, "warm-up")
-            except RuntimeError as exc:
-                log = server.log.read_text(encoding="utf-8", errors="replace")[-3000:]
-                raise RuntimeError(f"{exc}; the server's log ends:\n{log}") from None
-            _call(server.base, "send_message", session, "Hello, thanks.", tab="warm-up")
-            before = _rss_kib(server.process.pid)
+            for server in servers:
+                try:
+                    session = _start(server.base, "warm-up")
+                except RuntimeError as exc:
+                    log = server.log.read_text(encoding="utf-8", errors="replace")[-3000:]
+                    raise RuntimeError(f"{exc}; the server's log ends:\n{log}") from None
+                _call(server.base, "send_message", session, "Hello, thanks.", tab="warm-up")
+            pids = [server.process.pid for server in servers]
+            before = sum(_rss_kib(pid) for pid in pids)
             turns: list[float] = []
             errors: list[str] = []
             sessions: list[str] = []
@@ -166,8 +185,9 @@ def _one_n(users: int, reply_seconds: float, concurrency: int | None) -> dict[st
             go = threading.Event()
 
             def user(i: int) -> None:
+                base = servers[i % processes].base  # one user stays on one process
                 try:
-                    session = _start(server.base, f"user-{i}")
+                    session = _start(base, f"user-{i}")
                 except Exception as exc:
                     with guard:
                         errors.append(f"start: {exc}")
@@ -177,9 +197,7 @@ def _one_n(users: int, reply_seconds: float, concurrency: int | None) -> dict[st
                 go.wait()
                 started = time.perf_counter()
                 try:
-                    reply = _call(
-                        server.base, "send_message", session, f"User {i} here.", tab=f"user-{i}"
-                    )
+                    reply = _call(base, "send_message", session, f"User {i} here.", tab=f"user-{i}")
                     if reply[0] != REPLY:
                         raise RuntimeError(f"unexpected reply {reply[0]!r}")
                 except Exception as exc:
@@ -194,19 +212,21 @@ def _one_n(users: int, reply_seconds: float, concurrency: int | None) -> dict[st
             for thread in threads:
                 thread.start()
             ready.wait()  # every user has a session open
-            cpu = _cpu_seconds(server.process.pid)
+            cpu = sum(_cpu_seconds(pid) for pid in pids)
             started = time.perf_counter()
             go.set()
             for thread in threads:
                 thread.join()
             total = time.perf_counter() - started
-            cpu = _cpu_seconds(server.process.pid) - cpu
-            after = _rss_kib(server.process.pid)
+            cpu = sum(_cpu_seconds(pid) for pid in pids) - cpu
+            after = sum(_rss_kib(pid) for pid in pids)
         finally:
-            server.stop()
+            for server in servers:
+                server.stop()
         most_at_once = model.most_in_flight
     return {
         "users": users,
+        "processes": processes,
         "p50_s": round(statistics.median(turns), 3) if turns else None,
         "p95_s": round(_percentile(turns, 0.95), 3) if turns else None,
         "total_s": round(total, 3),
@@ -221,35 +241,50 @@ def _one_n(users: int, reply_seconds: float, concurrency: int | None) -> dict[st
     }
 
 
+def _database() -> str:
+    url = os.environ.get("REHEARSE_TEST_DATABASE_URL")
+    if not url:
+        raise Skipped("several processes share PostgreSQL: REHEARSE_TEST_DATABASE_URL is not set")
+    return url
+
+
 def _series(
-    users: Sequence[int], reply_seconds: float, concurrency: int | None
+    users: Sequence[int], reply_seconds: float, concurrency: int | None, processes: int = 1
 ) -> list[dict[str, Any]]:
-    rows = [_one_n(n, reply_seconds, concurrency) for n in users]
+    rows = [_one_n(n, reply_seconds, concurrency, processes) for n in users]
     single = rows[0]["p50_s"] if rows and rows[0]["users"] == 1 else None
     for row in rows:
         row["total_vs_one_user"] = round(row["total_s"] / single, 2) if single else None
     return rows
 
 
+def _label(limit: int | None, processes: int) -> str:
+    label = "default limit" if limit is None else f"--concurrency {limit}"
+    return label if processes == 1 else f"{label}, {processes} processes on PostgreSQL"
+
+
 def run(
     users: Sequence[int] = (1, 8, 32, 64),
     reply_seconds: float = 1.0,
     concurrency: Sequence[int | None] = (None,),
+    processes: Sequence[int] = (1,),
 ) -> dict[str, Any]:
-    return {
-        "reply_seconds": reply_seconds,
-        "runs": {
-            "default limit" if limit is None else f"--concurrency {limit}": _series(
-                users, reply_seconds, limit
-            )
-            for limit in concurrency
-        },
-    }
+    runs: dict[str, Any] = {}
+    for limit in concurrency:
+        for count in processes:
+            try:
+                runs[_label(limit, count)] = _series(users, reply_seconds, limit, count)
+            except Skipped as why:  # no PostgreSQL here: the one-process figures stand
+                runs[_label(limit, count)] = {"skipped": str(why)}
+    return {"reply_seconds": reply_seconds, "runs": runs}
 
 
 def summary(r: dict[str, Any]) -> str:
     parts = []
     for label, rows in r["runs"].items():
+        if isinstance(rows, dict):
+            parts.append(f"{label}: skipped, {rows['skipped']}")
+            continue
         cells = ", ".join(
             f"N={row['users']}: p50 {row['p50_s']} s, p95 {row['p95_s']} s, all in "
             f"{row['total_s']} s ({row['total_vs_one_user']}x), {row['errors']} errors, "
@@ -274,9 +309,16 @@ def main() -> None:
     parser.add_argument(
         "--concurrency", type=int, nargs="*", help="limits to try (default: serve's default)"
     )
+    parser.add_argument(
+        "--processes",
+        type=int,
+        nargs="+",
+        default=[1],
+        help="serve processes sharing PostgreSQL (more than 1 needs REHEARSE_TEST_DATABASE_URL)",
+    )
     args = parser.parse_args()
     limits = args.concurrency if args.concurrency else [None]
-    result = run(args.users, args.reply_seconds, limits)
+    result = run(args.users, args.reply_seconds, limits, args.processes)
     print(json.dumps(result, indent=2))
     print(summary(result))
 

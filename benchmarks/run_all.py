@@ -52,8 +52,8 @@ BENCHMARKS = [
         "concurrency",
         "benchmarks.bench_concurrency",
         "Many users at once (web API)",
-        {},
-        {"users": (1, 2), "reply_seconds": 0.2, "concurrency": (None,)},
+        {"processes": (1, 2)},
+        {"users": (1, 2), "reply_seconds": 0.2, "concurrency": (None,), "processes": (1, 2)},
     ),
     Benchmark(
         "local_model",

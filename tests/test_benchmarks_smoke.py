@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -88,6 +89,32 @@ def test_concurrency_benchmark_runs() -> None:
         assert row["server_rss_mib"] > 0
     assert rows[1]["model_calls_at_once"] == 2  # both users reached the model together
     assert "N=2" in bench_concurrency.summary(result)
+
+
+@pytest.mark.skipif(
+    not os.environ.get("REHEARSE_TEST_DATABASE_URL"), reason="REHEARSE_TEST_DATABASE_URL is not set"
+)
+def test_concurrency_benchmark_scales_out_over_postgres() -> None:
+    from benchmarks import bench_concurrency
+
+    result = bench_concurrency.run(users=(1, 2), reply_seconds=0.2, processes=(2,))
+    rows = result["runs"]["default limit, 2 processes on PostgreSQL"]
+    assert [(row["users"], row["processes"], row["errors"]) for row in rows] == [
+        (1, 2, 0),
+        (2, 2, 0),
+    ]
+    assert rows[1]["model_calls_at_once"] == 2
+    assert "2 processes on PostgreSQL: N=1" in bench_concurrency.summary(result)
+
+
+def test_concurrency_benchmark_says_why_it_cannot_scale_out(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from benchmarks import bench_concurrency
+
+    monkeypatch.delenv("REHEARSE_TEST_DATABASE_URL", raising=False)
+    result = bench_concurrency.run(users=(1,), reply_seconds=0.2, processes=(2,))
+    assert "REHEARSE_TEST_DATABASE_URL is not set" in bench_concurrency.summary(result)
 
 
 @pytest.mark.skipif(not CHROMIUM.exists(), reason=f"{CHROMIUM} is missing")
