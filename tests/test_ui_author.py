@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import random
+import warnings
 from pathlib import Path
 
 import gradio as gr
@@ -408,9 +409,18 @@ def test_export_then_import_elsewhere(author: Author, tmp_path: Path, monkeypatc
     with pytest.raises(gr.Error, match="Save the scenario first"):
         author.export(text)
     author.save(text, None)
-    bundle = author.export(text)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # exported just as saved: nothing to warn about
+        bundle = author.export(text)
     assert bundle.name == "my-scenario.rehearse.yaml"
     assert "bundle: rehearse/1" in bundle.read_text(encoding="utf-8")
+
+    # Changed in the editor but not saved: the export says it carries the saved version.
+    edited = text.replace("title: My scenario", "title: My scenario, edited")
+    assert edited != text
+    with pytest.warns(UserWarning, match="changes in the editor since it was saved"):
+        again = author.export(edited)
+    assert "My scenario, edited" not in again.read_text(encoding="utf-8")
 
     monkeypatch.setenv("REHEARSE_HOME", str(tmp_path / "elsewhere"))
     other_store = SessionStore(tmp_path / "other.sqlite")

@@ -478,6 +478,12 @@ class Author:
             raise gr.Error(f"Not exported: {exc}") from None
         target = self.studio._download_folder() / f"{scenario_id}.rehearse.yaml"
         target.write_text(bundle, encoding="utf-8")
+        saved = parse_data(self.workspace.source_text("scenario", scenario_id))
+        if saved != check.data:  # compared as data: saving may lay the YAML out anew
+            gr.Warning(
+                f"This exports the saved version of {scenario_id!r}: the changes in the "
+                "editor since it was saved are not in the file. Save them first to include them."
+            )
         return target
 
     def import_file(self, path: str | Path | None, request: gr.Request | None) -> Editor:
