@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -11,8 +12,8 @@ from playwright.sync_api import Page, expect, sync_playwright
 
 from simulator.catalog import Catalog
 from simulator.store import SessionStore
-from tests.conftest import fake_model
-from ui.app import create_app
+from tests.conftest import BrokenChatModel, fake_model
+from ui.app import StudioBlocks, create_app
 from ui.serving import CHROMIUM, launch_chromium, release_event_loop, served
 
 pytestmark = [
@@ -35,9 +36,9 @@ REPLIES = [
 ]
 
 
-@pytest.fixture
-def page(store: SessionStore, test_catalog: Catalog) -> Iterator[Page]:
-    demo = create_app(store, fake_model(*REPLIES), test_catalog, assessor="rules")
+@contextlib.contextmanager
+def opened(demo: StudioBlocks) -> Iterator[Page]:
+    """The studio served on loopback and opened in Debian's chromium."""
     with served(demo) as url, sync_playwright() as p:
         browser = launch_chromium(p)
         page = browser.new_page(viewport={"width": 1280, "height": 900})
@@ -51,14 +52,34 @@ def page(store: SessionStore, test_catalog: Catalog) -> Iterator[Page]:
     release_event_loop()
 
 
+@pytest.fixture
+def page(store: SessionStore, test_catalog: Catalog) -> Iterator[Page]:
+    with opened(create_app(store, fake_model(*REPLIES), test_catalog, assessor="rules")) as page:
+        yield page
+
+
+@pytest.fixture
+def down(store: SessionStore, test_catalog: Catalog) -> Iterator[tuple[StudioBlocks, Page]]:
+    """A scene started while the model's endpoint is down."""
+    demo = create_app(store, BrokenChatModel(messages=iter([])), test_catalog, assessor="rules")
+    with opened(demo) as page:
+        page.get_by_role("button", name="Start this scene").click()
+        expect(page.locator("#chat .message.bot").first).to_contain_text("Sam")
+        yield demo, page
+
+
 def _outside(url: str) -> bool:
     return not url.startswith(("http://127.0.0.1", "data:", "blob:", "about:"))
 
 
-def say(page: Page, line: str, *, then_turn: int) -> None:
-    """Send a line and wait until the reply is in and saved (the heading moves on)."""
+def send(page: Page, line: str) -> None:
     page.locator("#say textarea").fill(line)
     page.get_by_role("button", name="Send", exact=True).click()
+
+
+def say(page: Page, line: str, *, then_turn: int) -> None:
+    """Send a line and wait until the reply is in and saved (the heading moves on)."""
+    send(page, line)
     expect(page.locator("#practice-heading")).to_contain_text(f"your turn {then_turn} ")
 
 
@@ -124,3 +145,41 @@ def test_earlier_sessions_can_be_reopened(page: Page) -> None:
     expect(page.locator("#notice")).to_contain_text("Welcome back")
     texts: Any = chat_texts(page, "user")
     assert texts == ["What is going on for you?"]
+
+
+# A streamed turn sends the page only the chat, the notice and the text box; the rest of
+# the room (Retry, the heading, the Debrief tab) comes from the event after it (ui/app.py,
+# ``streamed``). These two play both ends of that hand-over.
+
+
+@pytest.mark.filterwarnings("ignore:.*did not answer:UserWarning")
+def test_a_failed_reply_leaves_retry_and_the_line(down: tuple[StudioBlocks, Page]) -> None:
+    demo, page = down
+    retry = page.get_by_role("button", name="Retry", exact=True)
+    expect(retry).to_be_hidden()
+    send(page, "What happened this week?")
+    expect(page.locator("#notice")).to_contain_text("press Retry")
+    expect(retry).to_be_visible()
+    expect(page.locator("#chat .message.user").last).to_have_text("What happened this week?")
+
+    demo.studio.model = fake_model("The spec changed twice, to be honest.")  # type: ignore[attr-defined]
+    retry.click()
+    expect(page.locator("#chat .message.bot").last).to_contain_text("spec changed twice")
+    expect(page.locator("#practice-heading")).to_contain_text("your turn 2 ")
+    expect(retry).to_be_hidden()
+    expect(page.locator("#notice")).not_to_contain_text("Retry")
+
+
+def test_a_scene_that_reaches_its_last_turn_opens_its_debrief(
+    down: tuple[StudioBlocks, Page],
+) -> None:
+    demo, page = down
+    replies = [f"Reply number {n}, and that is all." for n in range(1, 5)]
+    demo.studio.model = fake_model(*replies, "What got in the way?")  # type: ignore[attr-defined]
+    for turn in range(1, 4):
+        say(page, f"Line {turn}: how are things?", then_turn=turn + 1)
+    send(page, "Line 4: thanks for talking.")  # the scene's fourth and last turn
+    expect(page.locator("#debrief-goals")).to_be_visible()
+    expect(page.get_by_role("tab", name="Debrief", exact=True)).to_have_attribute(
+        "aria-selected", "true"
+    )
