@@ -98,5 +98,15 @@ class BrokenChatModel(GenericFakeChatModel):
 
 
 @pytest.fixture
+def gradio_loop_released() -> Iterator[None]:
+    """Closes the event loop Gradio leaves on this thread inside the test, not at some
+    later garbage collection, where its ResourceWarning would land in another test."""
+    yield
+    from ui.serving import release_event_loop  # imported here: most tests need no Gradio
+
+    release_event_loop()
+
+
+@pytest.fixture
 def broken_model() -> BrokenChatModel:
     return BrokenChatModel(messages=iter([]))

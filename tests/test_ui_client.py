@@ -13,9 +13,10 @@ from simulator.catalog import Catalog
 from simulator.store import SessionStore
 from tests.conftest import fake_model
 from ui.app import MODEL, StudioBlocks, create_app
-from ui.serving import release_event_loop, served
+from ui.serving import served
 
 pytestmark = [
+    pytest.mark.usefixtures("gradio_loop_released"),
     # Gradio's queue sets a pandas option that pandas 3 deprecates, on every event.
     pytest.mark.filterwarnings("ignore:'future.no_silent_downcasting':DeprecationWarning"),
     pytest.mark.filterwarnings("ignore::pandas.errors.Pandas4Warning"),
@@ -38,12 +39,6 @@ def app(store: SessionStore, test_catalog: Catalog) -> Iterator[StudioBlocks]:
     demo = create_app(store, model, test_catalog, model_name="fake", assessor="rules")
     yield demo
     demo.close()
-
-
-@pytest.fixture(autouse=True)
-def _release_event_loop() -> Iterator[None]:
-    yield
-    release_event_loop()  # Gradio's leftover loop is closed inside this test, not later
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -14,9 +13,10 @@ from simulator.session import Rehearsal
 from simulator.store import SessionStore
 from tests.fake_openai import FakeOpenAI
 from ui.app import create_app
-from ui.serving import release_event_loop, served
+from ui.serving import served
 
 pytestmark = [
+    pytest.mark.usefixtures("gradio_loop_released"),
     pytest.mark.filterwarnings("ignore:'future.no_silent_downcasting':DeprecationWarning"),
     pytest.mark.filterwarnings("ignore::pandas.errors.Pandas4Warning"),
     pytest.mark.filterwarnings("ignore::ResourceWarning"),
@@ -24,12 +24,6 @@ pytestmark = [
 ]
 
 USERS = 6
-
-
-@pytest.fixture(autouse=True)
-def _release_event_loop() -> Iterator[None]:
-    yield
-    release_event_loop()
 
 
 def test_users_practise_at_the_same_time_without_crossing(

@@ -11,22 +11,16 @@ from simulator.catalog import Catalog
 from simulator.store import SessionStore
 from tests.conftest import fake_model
 from ui.app import StudioBlocks, create_app
-from ui.serving import release_event_loop
 from ui.status import trim_status_targets
 
 pytestmark = [
+    pytest.mark.usefixtures("gradio_loop_released"),
     # Sockets and event loops that building Blocks leaves to the garbage collector.
     pytest.mark.filterwarnings("ignore::ResourceWarning"),
     pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning"),
 ]
 
 LAYOUTS = {"row", "column", "tabs", "tabitem", "group", "accordion", "state"}
-
-
-@pytest.fixture(autouse=True)
-def _release_event_loop() -> Iterator[None]:
-    yield
-    release_event_loop()
 
 
 def test_status_goes_to_the_first_component_that_can_show_it() -> None:
