@@ -53,6 +53,7 @@ def say(page: Page, line: str, *, then_turn: int) -> None:
 
 def test_the_debrief_shows_each_line_with_its_code(page: Page) -> None:
     page.get_by_role("button", name="Start this scene").click()
+    expect(page.locator("#practice-heading")).to_contain_text("your turn 1 ")
     say(page, "What would you like to be different about these deadlines?", then_turn=2)
     say(page, "Are you going to finish the report by Friday?", then_turn=3)
     page.get_by_role("button", name="End & debrief").click()

@@ -137,6 +137,7 @@ def test_practise_rewind_and_read_the_debrief(page: Page) -> None:
 
 def test_earlier_sessions_can_be_reopened(page: Page) -> None:
     page.get_by_role("button", name="Start this scene").click()
+    expect(page.locator("#practice-heading")).to_contain_text("your turn 1 ")
     say(page, "What is going on for you?", then_turn=2)
     page.reload()
     page.get_by_role("tab", name="Your sessions").click()

@@ -346,6 +346,7 @@ def test_delete_and_forget_in_the_browser(
         page.goto(url)
 
         page.get_by_role("button", name="Start this scene").click()
+        expect(page.locator("#practice-heading")).to_contain_text("your turn 1 ")
         page.locator("#say textarea").fill(f"My secret is {SECRET}.")
         page.get_by_role("button", name="Send", exact=True).click()
         expect(page.locator("#practice-heading")).to_contain_text("your turn 2 ")
@@ -361,6 +362,7 @@ def test_delete_and_forget_in_the_browser(
         # A second session, which stays.
         page.get_by_role("tab", name="Choose a scene").click()
         page.get_by_role("button", name="Start this scene").click()
+        expect(page.locator("#practice-heading")).to_contain_text("your turn 1 ")
         page.locator("#say textarea").fill(f"Please remember {KEPT}.")
         page.get_by_role("button", name="Send", exact=True).click()
         expect(page.locator("#practice-heading")).to_contain_text("your turn 2 ")
