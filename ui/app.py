@@ -12,6 +12,11 @@ unlimited. Heavy objects (store, model, catalog) live in the :class:`Studio`;
 ``gr.State`` holds session ids, and a streamed turn's last view from the end of its
 stream to the event that shows it.
 
+Beside the page, on the same port: Gradio's API for ``gradio_client`` (``gr.api``
+endpoints, through the queue) and a plain JSON API outside it (:mod:`ui.rest`, under
+``/api/v1``). Both go through the same :class:`Studio`, whose model slots bound the
+model calls of all three together.
+
 Deleting takes two clicks: "Delete…" asks, naming the session, and only "Yes, delete it
 for good" deletes (the id asked about is kept in ``gr.State``, so changing the selection
 in between cannot redirect the second click). The same for "Forget everything…".
@@ -38,14 +43,16 @@ from simulator.review import Reviewers
 from simulator.store import SessionStore
 from ui import grounding, render, writing
 from ui.author import Author, author_tab
+from ui.basic_auth import Credentials
 from ui.handlers import DebriefView, Practice, Removal, Studio
 from ui.progress import progress_tab
 from ui.reframing import ReframingDesk, reframing_tab
+from ui.rest import rest_router
 from ui.review import ReviewDesk, review_tab
 from ui.status import trim_status_targets
 from ui.support import footnote, support_html
 
-__all__ = ["CSS", "THEME", "StudioBlocks", "create_app", "download_folder"]
+__all__ = ["CSS", "THEME", "StudioBlocks", "create_app", "download_folder", "with_rest_api"]
 
 _SYSTEM_FONTS = ("ui-sans-serif", "system-ui", "-apple-system", "Segoe UI", "sans-serif")
 # Gradio's bundled Montserrat is a local font; nothing is fetched from a font CDN.
@@ -149,7 +156,25 @@ class StudioBlocks(gr.Blocks):
         studio = getattr(self, "studio", None)
         if studio is not None:
             kwargs.setdefault("max_threads", max(40, studio.model_slots + 16))
+            kwargs["app_kwargs"] = with_rest_api(
+                studio, kwargs.get("auth"), kwargs.get("app_kwargs")
+            )
         return super().launch(*args, **kwargs)
+
+
+def with_rest_api(
+    studio: Studio, auth: Credentials, app_kwargs: dict[str, Any] | None
+) -> dict[str, Any]:
+    """Gradio's FastAPI arguments with the REST API's routes (:mod:`ui.rest`) added.
+
+    Given to the app's constructor, they come before every route Gradio adds, so none
+    of Gradio's can shadow them; and they are on the app ``launch()`` builds, whether
+    ``rehearse serve`` or a test (``ui.serving.served``) launches it. Gradio's login
+    (``auth``) guards only its own routes; the REST API checks the same users itself.
+    """
+    kwargs = dict(app_kwargs or {})
+    kwargs["routes"] = [*kwargs.get("routes", []), *rest_router(studio, auth).routes]
+    return kwargs
 
 
 def create_app(

@@ -56,6 +56,7 @@ __all__ = [
     "GROUNDING_NOTICE",
     "PAUSED_NOTICE",
     "DebriefView",
+    "NoSuchSession",
     "Practice",
     "Removal",
     "Studio",
@@ -71,6 +72,14 @@ FRAME_SECONDS = 0.04
 def owner_of(request: gr.Request | None) -> str:
     """The signed-in user, or ``""`` when the studio runs without ``--auth``."""
     return (getattr(request, "username", None) or "") if request is not None else ""
+
+
+class NoSuchSession(gr.Error):
+    """No session with that id for this user: the same answer when it is someone else's.
+
+    A ``gr.Error`` (the page shows it as any other), of its own class so the REST API
+    (:mod:`ui.rest`) can answer 404 without matching the message's words.
+    """
 
 
 @dataclass(frozen=True)
@@ -207,7 +216,7 @@ class Studio:
             info = self.store.get(str(session_id), owner=owner_of(request))
         except UnknownSession:
             # The same answer whether the id does not exist or is someone else's.
-            raise gr.Error(NO_SESSION) from None
+            raise NoSuchSession(NO_SESSION) from None
         try:
             scenario = self.catalog.get(info.scenario_id)
         except RehearseError as exc:
@@ -227,7 +236,7 @@ class Studio:
                 lock = self._locks.setdefault(session_id, threading.Lock())
             with lock:
                 if not self._exists(session_id):
-                    raise gr.Error(NO_SESSION)
+                    raise NoSuchSession(NO_SESSION)
                 with self._slots:
                     yield
 
@@ -334,7 +343,7 @@ class Studio:
                 raise
         if not self._exists(info.id):  # deleted while these were written: they go too
             shutil.rmtree(folder, ignore_errors=True)
-            raise gr.Error(NO_SESSION)
+            raise NoSuchSession(NO_SESSION)
         return DebriefView(
             session_id=info.id,
             scenario_id=info.scenario_id,
@@ -702,7 +711,7 @@ class Studio:
         try:
             return self.store.get(str(session_id), owner=owner_of(request))
         except UnknownSession:
-            raise gr.Error(NO_SESSION) from None
+            raise NoSuchSession(NO_SESSION) from None
 
     def _owner_lock(self, owner: str) -> threading.Lock:
         with self._guard:
@@ -735,7 +744,7 @@ class Studio:
             try:
                 deleted = self.store.delete(info.id, owner=owner)
             except UnknownSession:  # deleted meanwhile, from another tab
-                raise gr.Error(NO_SESSION) from None
+                raise NoSuchSession(NO_SESSION) from None
             finally:
                 lock.release()
                 with self._guard:
