@@ -10,7 +10,8 @@
                        | debrief (stop)
     direct          -> character_reply (the director chose a speaker)
                        | user_turn | debrief (end condition or max turns reached)
-    character_reply -> direct (another character may answer, up to the turn's cap)
+    character_reply -> direct (several characters: another may answer, up to the
+                       turn's cap) | user_turn | debrief (one character, as after direct)
     debrief         -> END
 
 The crisis screen is local and deterministic, so the pause works with the model down.
@@ -33,6 +34,7 @@ from simulator.nodes import (
     direct,
     open_scene,
     route_after_assess,
+    route_after_character,
     route_after_direct,
     route_after_pause,
     route_after_screen,
@@ -63,7 +65,7 @@ builder.add_conditional_edges("safety_pause", route_after_pause)
 builder.add_conditional_edges("assess", route_after_assess)
 builder.add_conditional_edges("grounding_pause", route_after_grounding)
 builder.add_conditional_edges("direct", route_after_direct)
-builder.add_edge("character_reply", "direct")
+builder.add_conditional_edges("character_reply", route_after_character)
 builder.add_edge("debrief", END)
 
 # For LangGraph Server and quick experiments; sessions use builder.compile(checkpointer=...).

@@ -39,6 +39,7 @@ __all__ = [
     "direct",
     "open_scene",
     "route_after_assess",
+    "route_after_character",
     "route_after_direct",
     "route_after_pause",
     "route_after_reply",
@@ -420,6 +421,17 @@ def route_after_direct(
 ) -> Literal["character_reply", "user_turn", "debrief"]:
     if state.next_speaker is not None:
         return "character_reply"
+    return route_after_reply(state, runtime)
+
+
+def route_after_character(
+    state: State, runtime: Runtime[Context]
+) -> Literal["direct", "user_turn", "debrief"]:
+    """With several characters the director picks who (if anyone) speaks next; with one,
+    its answer was the turn's only line, so the director's step would only say so again.
+    Skipping it saves one graph step of every turn (about 0.6 ms; issue #9)."""
+    if context_of(runtime).scenario.is_group:
+        return "direct"
     return route_after_reply(state, runtime)
 
 

@@ -56,6 +56,29 @@ def test_a_turn_is_assessed_then_answered(scene: Scenario) -> None:
     assert snap.next == ("user_turn",)
 
 
+def test_a_one_character_turn_takes_only_the_steps_it_needs(scene: Scenario) -> None:
+    # Each graph step costs time on every turn (issue #9): with one character the
+    # director is asked once, not again after the only possible reply.
+    graph = builder.compile(checkpointer=InMemorySaver())
+    config = {"configurable": {"thread_id": "t"}}
+    context = Context(scenario=scene, model=fake_model("It has, yes."), assessor="rules")
+    graph.invoke({"scenario_id": scene.id}, config, context=context)
+    steps = [
+        node
+        for update in graph.stream(Command(resume={"text": GOOD}), config, context=context)
+        for node in update
+    ]
+    assert steps == [
+        "user_turn",
+        "screen_turn",
+        "assess",
+        "direct",
+        "character_reply",
+        "__interrupt__",
+    ]
+    assert graph.get_state(config).next == ("user_turn",)
+
+
 def test_harmful_turn_moves_state_the_other_way(scene: Scenario) -> None:
     record = run(scene, fake_model("Fine."), [RUDE]).values["trajectory"][-1]
     assert record["values"]["trust"] < 4 and record["values"]["defensiveness"] > 5
