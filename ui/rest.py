@@ -212,6 +212,9 @@ class _Api:
             with self.studio.exclusive(rehearsal.session_id):
                 if body is not None:
                     events = list(rehearsal.say(body.text))
+                elif rehearsal.status != "interrupted":
+                    # The same words as the studio's Retry, not the engine's.
+                    raise Refusal(409, "There is nothing to retry: the last turn finished.")
                 else:
                     events = list(rehearsal.retry())
                 status = rehearsal.status
