@@ -4,11 +4,17 @@
 OpenAI-compatible server (``tests/fake_openai.py``), which takes ``reply_seconds``
 (1 s) before every reply, like a slow model. For each N (1, 8, 32, 64) a fresh server
 starts, one warm-up turn is played, and then N users start a session each and, all at
-once, send a line with plain HTTP to the Gradio API (``/gradio_api/call/...``, the same
-endpoints gradio_client uses). Reported per N: the p50 and p95 of a user's turn, the
-time until the last of the N replies arrived, that time against one user's turn (the
-baseline: N=1 in the same run), errors, and the server's resident memory per active
-session (its RSS after the turns minus its RSS after the warm-up, over N).
+once, send a line with plain HTTP through one of the server's two web APIs (``--api``):
+
+- ``gradio``: Gradio's API (``/gradio_api/call/...``, the endpoints gradio_client uses),
+  which goes through Gradio's queue: a request, then an event stream, per call;
+- ``rest``: the plain JSON API (``/api/v1/...``, :mod:`ui.rest`): one request per call.
+
+Each API is its own series, on fresh servers, with the same fields. Reported per N: the
+p50 and p95 of a user's turn, the time until the last of the N replies arrived, that
+time against one user's turn (the baseline: N=1 in the same run), errors, the server's
+CPU time per turn, and the server's resident memory per active session (its RSS after
+the turns minus its RSS after the warm-up, over N).
 
 The goal is the N=32 total within 1.3x of one user's turn. A model-call limit below N
 (``--concurrency``) makes users wait in line for a slot; the run is made with the
@@ -20,7 +26,7 @@ user i talks to process i mod P, as a load balancer keeping each user on one pro
 would send them. The server CPU and memory figures are then the processes' sums.
 
     python -m benchmarks.bench_concurrency [--users 1 8 32 64] [--concurrency 64]
-                                           [--processes 1 2]
+                                           [--processes 1 2] [--api gradio rest]
 """
 
 from __future__ import annotations
@@ -34,10 +40,11 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from benchmarks import Skipped
 from tests.fake_openai import FakeOpenAI
@@ -49,6 +56,10 @@ ROOT = Path(__file__).resolve().parent.parent
 SCENE = "feedback-missed-deadlines"
 REPLY = "I hear you. It has been a hard few weeks, honestly."
 GOAL = 1.3
+
+Api = Literal["gradio", "rest"]
+APIS: tuple[Api, ...] = ("gradio", "rest")
+API_NAMES = {"gradio": "Gradio API", "rest": "REST API"}
 
 
 def _rss_kib(pid: int) -> int:
@@ -95,10 +106,36 @@ def _call(base: str, endpoint: str, *data: Any, tab: str, timeout: float = 300) 
     raise RuntimeError(f"{endpoint}: the event stream ended without a result")
 
 
-def _start(base: str, tab: str) -> str:
+def _rest(base: str, path: str, body: dict[str, Any], timeout: float = 300) -> Any:
+    """One call to the REST API: a single request, its JSON answer."""
+    request = urllib.request.Request(
+        f"{base}api/v1/{path}",
+        data=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as answer:
+            return json.load(answer)
+    except urllib.error.HTTPError as error:
+        raise RuntimeError(f"{path}: {error.code} {error.read().decode()[:300]}") from None
+
+
+def _start(base: str, tab: str, api: Api = "gradio") -> str:
     """A new session's id (gr.api returns the handler's tuple as one output)."""
+    if api == "rest":
+        return str(
+            _rest(base, "sessions", {"scenario": SCENE, "difficulty": "medium"})["session_id"]
+        )
     session_id, _opening = _call(base, "start_session", SCENE, "medium", tab=tab)[0]
     return str(session_id)
+
+
+def _send(base: str, session: str, text: str, tab: str, api: Api = "gradio") -> str:
+    """The character's reply to one line."""
+    if api == "rest":
+        turn = _rest(base, f"sessions/{session}/messages", {"text": text})
+        return "\n".join(line["text"] for line in turn["reply"])
+    return str(_call(base, "send_message", session, text, tab=tab)[0])
 
 
 class _Server:
@@ -156,7 +193,11 @@ def _percentile(values: list[float], q: float) -> float:
 
 
 def _one_n(
-    users: int, reply_seconds: float, concurrency: int | None, processes: int = 1
+    users: int,
+    reply_seconds: float,
+    concurrency: int | None,
+    processes: int = 1,
+    api: Api = "gradio",
 ) -> dict[str, Any]:
     database = _database() if processes > 1 else None
     with (
@@ -170,11 +211,11 @@ def _one_n(
             # Warm-up: the first session and turn load what every later one reuses.
             for server in servers:
                 try:
-                    session = _start(server.base, "warm-up")
+                    session = _start(server.base, "warm-up", api)
                 except RuntimeError as exc:
                     log = server.log.read_text(encoding="utf-8", errors="replace")[-3000:]
                     raise RuntimeError(f"{exc}; the server's log ends:\n{log}") from None
-                _call(server.base, "send_message", session, "Hello, thanks.", tab="warm-up")
+                _send(server.base, session, "Hello, thanks.", "warm-up", api)
             pids = [server.process.pid for server in servers]
             before = sum(_rss_kib(pid) for pid in pids)
             turns: list[float] = []
@@ -187,7 +228,7 @@ def _one_n(
             def user(i: int) -> None:
                 base = servers[i % processes].base  # one user stays on one process
                 try:
-                    session = _start(base, f"user-{i}")
+                    session = _start(base, f"user-{i}", api)
                 except Exception as exc:
                     with guard:
                         errors.append(f"start: {exc}")
@@ -197,9 +238,9 @@ def _one_n(
                 go.wait()
                 started = time.perf_counter()
                 try:
-                    reply = _call(base, "send_message", session, f"User {i} here.", tab=f"user-{i}")
-                    if reply[0] != REPLY:
-                        raise RuntimeError(f"unexpected reply {reply[0]!r}")
+                    reply = _send(base, session, f"User {i} here.", f"user-{i}", api)
+                    if reply != REPLY:
+                        raise RuntimeError(f"unexpected reply {reply!r}")
                 except Exception as exc:
                     with guard:
                         errors.append(f"send: {exc}")
@@ -226,6 +267,7 @@ def _one_n(
         most_at_once = model.most_in_flight
     return {
         "users": users,
+        "api": api,
         "processes": processes,
         "p50_s": round(statistics.median(turns), 3) if turns else None,
         "p95_s": round(_percentile(turns, 0.95), 3) if turns else None,
@@ -249,17 +291,22 @@ def _database() -> str:
 
 
 def _series(
-    users: Sequence[int], reply_seconds: float, concurrency: int | None, processes: int = 1
+    users: Sequence[int],
+    reply_seconds: float,
+    concurrency: int | None,
+    processes: int = 1,
+    api: Api = "gradio",
 ) -> list[dict[str, Any]]:
-    rows = [_one_n(n, reply_seconds, concurrency, processes) for n in users]
+    rows = [_one_n(n, reply_seconds, concurrency, processes, api) for n in users]
     single = rows[0]["p50_s"] if rows and rows[0]["users"] == 1 else None
     for row in rows:
         row["total_vs_one_user"] = round(row["total_s"] / single, 2) if single else None
     return rows
 
 
-def _label(limit: int | None, processes: int) -> str:
-    label = "default limit" if limit is None else f"--concurrency {limit}"
+def _label(limit: int | None, processes: int, api: Api) -> str:
+    label = f"{API_NAMES[api]}, "
+    label += "default limit" if limit is None else f"--concurrency {limit}"
     return label if processes == 1 else f"{label}, {processes} processes on PostgreSQL"
 
 
@@ -268,14 +315,18 @@ def run(
     reply_seconds: float = 1.0,
     concurrency: Sequence[int | None] = (None,),
     processes: Sequence[int] = (1,),
+    apis: Sequence[Api] = APIS,
 ) -> dict[str, Any]:
     runs: dict[str, Any] = {}
     for limit in concurrency:
         for count in processes:
-            try:
-                runs[_label(limit, count)] = _series(users, reply_seconds, limit, count)
-            except Skipped as why:  # no PostgreSQL here: the one-process figures stand
-                runs[_label(limit, count)] = {"skipped": str(why)}
+            # The APIs one after the other for each setting: their rows side by side.
+            for api in apis:
+                label = _label(limit, count, api)
+                try:
+                    runs[label] = _series(users, reply_seconds, limit, count, api)
+                except Skipped as why:  # no PostgreSQL here: the one-process figures stand
+                    runs[label] = {"skipped": str(why)}
     return {"reply_seconds": reply_seconds, "runs": runs}
 
 
@@ -316,9 +367,16 @@ def main() -> None:
         default=[1],
         help="serve processes sharing PostgreSQL (more than 1 needs REHEARSE_TEST_DATABASE_URL)",
     )
+    parser.add_argument(
+        "--api",
+        nargs="+",
+        choices=APIS,
+        default=list(APIS),
+        help="the web APIs to measure, each its own series (default: both)",
+    )
     args = parser.parse_args()
     limits = args.concurrency if args.concurrency else [None]
-    result = run(args.users, args.reply_seconds, limits, args.processes)
+    result = run(args.users, args.reply_seconds, limits, args.processes, args.api)
     print(json.dumps(result, indent=2))
     print(summary(result))
 

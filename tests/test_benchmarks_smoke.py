@@ -77,12 +77,16 @@ def test_one_command_runs_the_benchmarks_and_writes_the_results(tmp_path: Path) 
     assert merged["benchmarks"]["safety"]["when"] == merged["when"]
 
 
-def test_concurrency_benchmark_runs() -> None:
+@pytest.mark.parametrize(("api", "name"), [("gradio", "Gradio API"), ("rest", "REST API")])
+def test_concurrency_benchmark_runs(api: str, name: str) -> None:
     from benchmarks import bench_concurrency
 
-    result = bench_concurrency.run(users=(1, 2), reply_seconds=0.2, concurrency=(None,))
-    rows = result["runs"]["default limit"]
-    assert [row["users"] for row in rows] == [1, 2]
+    result = bench_concurrency.run(
+        users=(1, 2), reply_seconds=0.2, concurrency=(None,), apis=(api,)
+    )
+    assert list(result["runs"]) == [f"{name}, default limit"]
+    rows = result["runs"][f"{name}, default limit"]
+    assert [(row["users"], row["api"]) for row in rows] == [(1, api), (2, api)]
     for row in rows:
         assert row["errors"] == 0, row["first_errors"]
         assert row["p50_s"] >= 0.2 and row["total_s"] >= 0.2
@@ -97,8 +101,10 @@ def test_concurrency_benchmark_runs() -> None:
 def test_concurrency_benchmark_scales_out_over_postgres() -> None:
     from benchmarks import bench_concurrency
 
-    result = bench_concurrency.run(users=(1, 2), reply_seconds=0.2, processes=(2,))
-    rows = result["runs"]["default limit, 2 processes on PostgreSQL"]
+    result = bench_concurrency.run(
+        users=(1, 2), reply_seconds=0.2, processes=(2,), apis=("gradio",)
+    )
+    rows = result["runs"]["Gradio API, default limit, 2 processes on PostgreSQL"]
     assert [(row["users"], row["processes"], row["errors"]) for row in rows] == [
         (1, 2, 0),
         (2, 2, 0),
@@ -113,7 +119,7 @@ def test_concurrency_benchmark_says_why_it_cannot_scale_out(
     from benchmarks import bench_concurrency
 
     monkeypatch.delenv("REHEARSE_TEST_DATABASE_URL", raising=False)
-    result = bench_concurrency.run(users=(1,), reply_seconds=0.2, processes=(2,))
+    result = bench_concurrency.run(users=(1,), reply_seconds=0.2, processes=(2,), apis=("rest",))
     assert "REHEARSE_TEST_DATABASE_URL is not set" in bench_concurrency.summary(result)
 
 
