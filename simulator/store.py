@@ -42,6 +42,7 @@ from typing import Any
 from langgraph.checkpoint.sqlite import SqliteSaver
 from langgraph.graph.state import CompiledStateGraph
 
+from simulator.checkpoint_serde import MessageMemoSerializer
 from simulator.errors import RehearseError, UnknownSession
 from simulator.graph import builder
 from simulator.paths import private_file
@@ -158,6 +159,8 @@ class SessionStore:
         self.path = path
         # Reentrant: with SQLite the checkpointer shares it (see _open_sqlite).
         self._lock = threading.RLock()
+        # Each turn reads the transcript back; its lines are decoded once, not every turn.
+        self.serde = MessageMemoSerializer()
         self._pg = isinstance(path, str) and path.startswith(("postgresql://", "postgres://"))
         if self._pg:
             self._open_postgres(str(path))
@@ -182,7 +185,7 @@ class SessionStore:
         # overhead). In WAL mode NORMAL stays consistent and loses nothing when the process
         # is killed; only a power cut may lose the last turns (SQLite's documented trade).
         self._conn.execute("PRAGMA synchronous=NORMAL")
-        self.checkpointer = SqliteSaver(self._conn)
+        self.checkpointer = SqliteSaver(self._conn, serde=self.serde)
         # One connection, so one lock: with a lock each, the index could start a
         # transaction inside one of the checkpointer's ("cannot start a transaction
         # within a transaction", seen with six users starting sessions at once).
@@ -210,7 +213,7 @@ class SessionStore:
         except psycopg.OperationalError as exc:
             raise RehearseError(f"Cannot reach the database: {exc}".strip()) from None
         self._saver_conn = saver
-        self.checkpointer = PostgresSaver(saver)  # type: ignore[assignment]
+        self.checkpointer = PostgresSaver(saver, serde=self.serde)  # type: ignore[assignment]
         self.checkpointer.setup()
 
     def _execute(
@@ -378,6 +381,8 @@ class SessionStore:
                 [(i,) for i in session_ids],
                 many=True,
             )
+        # The decoded lines kept in memory (simulator.checkpoint_serde) go with them.
+        self.serde.forget()
 
     def _reclaim(self) -> bool:
         """Rewrite the file without freed pages and empty the WAL; False if blocked."""
