@@ -294,7 +294,7 @@ class _Api:
             return _error(refusal.status, refusal.message, refusal.headers)
         except Exception as exc:  # every error leaves as a message, never as a traceback
             status, message = _explain(exc, when_down)
-            if status >= 500 and not isinstance(_cause(exc, ModelUnavailable), ModelUnavailable):
+            if status == 500:  # a bug or a broken file: the server's log keeps the traceback
                 log.exception("REST API: %s %s failed", request.method, request.url.path)
             return _error(status, message)
         return JSONResponse(jsonable_encoder(result), status_code=201 if created else 200)
@@ -347,11 +347,8 @@ def _lines(lines: list[Any], *, characters_only: bool = False) -> list[dict[str,
 
 def _session_summary(info: dict[str, Any]) -> dict[str, Any]:
     keep = ("scenario_id", "title", "difficulty", "turns", "created", "updated")
-    return {"session_id": info["id"], **{k: info[k] for k in keep}, "finished": _done(info)}
-
-
-def _done(info: dict[str, Any]) -> bool:
-    return info["status"] == "finished"
+    finished = info["status"] == "finished"
+    return {"session_id": info["id"], **{k: info[k] for k in keep}, "finished": finished}
 
 
 def _error(status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
