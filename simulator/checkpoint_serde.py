@@ -1,18 +1,26 @@
-"""Checkpoint serialisation that does not rebuild the same transcript line every turn.
+"""Checkpoint serialisation that does not rebuild or re-encode the same transcript line
+every turn.
 
-Every turn LangGraph reads the session's newest checkpoint back, and with it the whole
-transcript: at 50 turns, a hundred LangChain messages rebuilt (validated by pydantic)
-from their stored bytes, which made the read grow with the session (issue #9's
-benchmark: about 1 ms a turn at turn 50, most of the checkpoint read). A message is a
-value: the same bytes always decode to an equal message, and nothing in Rehearse or
-LangGraph changes one after it is made (``add_messages`` builds a new list and only
-gives an id to a message that has none, before it is ever stored). So the decoded
-message is kept, keyed by its own bytes, and handed out again the next time those
-bytes are read: a lookup in place of a rebuild. Keyed by content, it can never go
-stale; other stored types decode as before.
+Every turn LangGraph reads the session's newest checkpoint and writes a new one, each
+with the whole transcript: at 50 turns, a hundred LangChain messages rebuilt (validated
+by pydantic) from their stored bytes and then dumped back to bytes, which made both
+grow with the session (issue #9's benchmark: about 1 ms a turn for the read at turn 50
+and 0.4 ms for the write).
 
-The memo is bounded (least recently used out first) and cleared when sessions are
-deleted, so it never holds a deleted conversation's words.
+A message is a value: the same bytes always decode to an equal message, and nothing in
+Rehearse or LangGraph changes one once it is stored (``add_messages`` builds a new list
+and gives an id only to a message that has none, before it is ever stored). So:
+
+- reading, a decoded message is kept under its own bytes and handed out again the next
+  time those bytes are read: a lookup in place of a rebuild. Keyed by content, it can
+  never go stale;
+- writing, a message that has an id is encoded once and the bytes are reused while the
+  very same object is written again (a read message's bytes are the ones it was read
+  from). Only a message with an id: its id is the one thing LangGraph may still set.
+
+Other stored types go through LangGraph's serialiser as before. Both memos are bounded
+(least recently used out first) and cleared when sessions are deleted, so they never
+hold a deleted conversation's words.
 """
 
 from __future__ import annotations
@@ -25,6 +33,11 @@ import ormsgpack
 from langchain_core.messages import BaseMessage
 from langgraph.checkpoint.serde.jsonplus import EXT_PYDANTIC_V2, JsonPlusSerializer
 
+# How LangGraph's serialiser packs (its options and its hook for non-msgpack types):
+# imported rather than copied, so that the bytes stay exactly LangGraph's own.
+from langgraph.checkpoint.serde.jsonplus import _msgpack_default as encode_other
+from langgraph.checkpoint.serde.jsonplus import _option as PACK_OPTIONS
+
 __all__ = ["MessageMemoSerializer"]
 
 # A few sessions' worth of lines (a 100-turn session holds about 200); each kept message
@@ -33,13 +46,38 @@ DEFAULT_SIZE = 4096
 
 
 class MessageMemoSerializer(JsonPlusSerializer):
-    """LangGraph's own serialiser, reading each stored message's bytes at most once."""
+    """LangGraph's own serialiser, decoding and encoding each stored message once."""
 
     def __init__(self, size: int = DEFAULT_SIZE) -> None:
         super().__init__()
         self.size = size
-        self._messages: OrderedDict[bytes, BaseMessage] = OrderedDict()
-        self._lock = threading.Lock()  # sessions are read from many threads at once
+        self._decoded: OrderedDict[bytes, BaseMessage] = OrderedDict()
+        # id(message) -> (the message, its packed form); holding the message keeps its
+        # id from being reused by another object while the entry lasts.
+        self._encoded: OrderedDict[int, tuple[BaseMessage, ormsgpack.Ext]] = OrderedDict()
+        self._lock = threading.Lock()  # sessions are read and written from many threads
+
+    # --- writing ------------------------------------------------------------------------
+
+    def dumps_typed(self, obj: Any) -> tuple[str, bytes]:
+        if obj is None or isinstance(obj, bytes | bytearray):
+            return super().dumps_typed(obj)
+        # As JsonPlusSerializer packs msgpack, with the memo in front of its hook.
+        return "msgpack", ormsgpack.packb(obj, default=self._write_ext, option=PACK_OPTIONS)
+
+    def _write_ext(self, obj: Any) -> Any:
+        if not isinstance(obj, BaseMessage) or obj.id is None:
+            return encode_other(obj)
+        with self._lock:
+            known = self._encoded.get(id(obj))
+            if known is not None and known[0] is obj:
+                self._encoded.move_to_end(id(obj))
+                return known[1]
+        packed = encode_other(obj)
+        self._remember(obj, packed)
+        return packed
+
+    # --- reading ------------------------------------------------------------------------
 
     def loads_typed(self, data: tuple[str, bytes]) -> Any:
         kind, payload = data
@@ -54,27 +92,38 @@ class MessageMemoSerializer(JsonPlusSerializer):
         if code != EXT_PYDANTIC_V2:  # a message is a pydantic model; nothing else is kept
             return self._unpack_ext_hook(code, data)
         with self._lock:
-            known = self._messages.get(data)
+            known = self._decoded.get(data)
             if known is not None:
-                self._messages.move_to_end(data)
+                self._decoded.move_to_end(data)
                 return known
         # The serialiser's own hook (which applies its allow-list), looked up each time:
         # a copy made for another allow-list (with_msgpack_allowlist) has its own.
         value = self._unpack_ext_hook(code, data)
         if isinstance(value, BaseMessage):
             with self._lock:
-                self._messages[data] = value
-                if len(self._messages) > self.size:
-                    self._messages.popitem(last=False)
+                self._decoded[data] = value
+                if len(self._decoded) > self.size:
+                    self._decoded.popitem(last=False)
+            if value.id is not None:  # written back unchanged next turn: the same bytes
+                self._remember(value, ormsgpack.Ext(code, data))
         return value
+
+    # --- both ---------------------------------------------------------------------------
+
+    def _remember(self, message: BaseMessage, packed: ormsgpack.Ext) -> None:
+        with self._lock:
+            self._encoded[id(message)] = (message, packed)
+            if len(self._encoded) > self.size:
+                self._encoded.popitem(last=False)
 
     def forget(self) -> None:
         """Drop every kept message (after sessions are deleted: their words go too)."""
         with self._lock:
-            self._messages.clear()
+            self._decoded.clear()
+            self._encoded.clear()
 
     @property
-    def kept(self) -> int:
-        """How many decoded messages are kept. (Not ``__len__``: LangGraph picks its default
-        serialiser for any falsy one, as an empty memo would be.)"""
-        return len(self._messages)
+    def kept(self) -> tuple[int, int]:
+        """How many messages are kept: (decoded, encoded). (Not ``__len__``: LangGraph
+        takes its default serialiser in place of a falsy one, as an empty memo would be.)"""
+        return len(self._decoded), len(self._encoded)
