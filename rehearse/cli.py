@@ -624,7 +624,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         )
         users = f", {len(auth)} user(s)" if auth else ""
         print(
-            f"Rehearse studio on http://{args.host}:{args.port}/ (model {config.name}{users}). "
+            f"Rehearse studio on http://{args.host}:{args.port}/ (model {config.name}{users}); "
+            f"its JSON API under http://{args.host}:{args.port}/api/v1/. "
             "Ctrl+C stops it; sessions are saved.",
             file=sys.stderr,
         )
