@@ -16,6 +16,7 @@ from typing import Literal
 
 from langchain_openai import ChatOpenAI
 
+from rehearse.completions import PlainMessagesCompletions
 from simulator.errors import ModelUnavailable
 
 __all__ = ["LOCAL", "ModelSettings", "chat_model", "settings"]
@@ -77,7 +78,7 @@ def chat_model(config: ModelSettings, base_url: str | None = None) -> ChatOpenAI
             "OPENAI_BASE_URL for another OpenAI-compatible server (Ollama, vLLM, LM Studio), "
             "or use --model local for the embedded model."
         )
-    return ChatOpenAI(
+    model = ChatOpenAI(
         model="smollm2-135m-instruct" if config.is_local else config.name,
         # langchain-openai sends per-call limits as `max_completion_tokens`, which
         # llama.cpp's server ignores; without this cap a rambling tiny model would
@@ -90,3 +91,7 @@ def chat_model(config: ModelSettings, base_url: str | None = None) -> ChatOpenAI
         max_retries=config.max_retries,
         temperature=config.temperature,
     )
+    # The same client and connection pool, minus a costly no-op pass over the transcript
+    # before each request (see rehearse/completions.py).
+    model.client = PlainMessagesCompletions(model.root_client)
+    return model
