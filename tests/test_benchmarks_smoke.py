@@ -20,7 +20,8 @@ def test_turn_overhead_benchmark_runs() -> None:
     result = bench_turn.run(turns=3)
     assert result["turns"] == 3
     assert result["direct_ms_median"] > 0 and result["rehearse_ms_median"] > 0
-    assert result["ratio"] > 0
+    assert result["ratio"] > 0 and result["stock_client_ms_median"] > 0
+    assert "schema walk" in bench_turn.summary(result)
 
 
 def test_storage_benchmark_runs() -> None:
