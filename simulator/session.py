@@ -235,9 +235,32 @@ class Rehearsal:
                 # One run per session at a time: return only once this one has finished.
                 worker.join()
 
-    def _run(self, payload: Any) -> Iterator[dict[str, Any]]:
+    def _collected_events(self, payload: Any) -> Iterator[tuple[str, Any]]:
+        """The same events as :meth:`_graph_events`, for a reader that collects them all.
+
+        The graph runs in the reader's own thread, and the reply's pieces come out with
+        the step that wrote them rather than as they arrive: no second thread, and no
+        wake-up of the reader per piece, which on a server answering many users at
+        once is CPU every other user waits for (issue #9).
+        """
+        pieces: list[tuple[str, Any]] = []
+        context = dataclasses.replace(
+            self.context, on_token=lambda piece: pieces.append(("custom", piece))
+        )
+        for item in self.store.graph.stream(
+            payload,
+            self.config,
+            context=context,
+            stream_mode=["updates", "values"],
+            durability="exit",
+        ):
+            yield from pieces
+            pieces.clear()
+            yield item
+
+    def _run(self, payload: Any, live: bool = True) -> Iterator[dict[str, Any]]:
         self._known = self._left = None  # a run that stops half-way leaves them unknown
-        stream = self._graph_events(payload)
+        stream = self._graph_events(payload) if live else self._collected_events(payload)
         turn = 0
         # The state after the last step and what the run waits for: saved as the newest
         # checkpoint, so neither needs reading back from it.
@@ -303,25 +326,28 @@ class Rehearsal:
         payload, self._pending_input = self._pending_input, None
         yield from self._run(payload)
 
-    def say(self, text: str) -> Iterator[dict[str, Any]]:
+    def say(self, text: str, *, live: bool = True) -> Iterator[dict[str, Any]]:
         """The user's turn; streams the character's reply.
 
         While the role-play is paused for safety, the line answers the check-in instead:
         the practice continues only when it clearly says the user is safe. During a
         grounding pause a line means the user is ready to go on: the scene continues
         (the character may first answer the line before the pause) and then hears it.
+
+        ``live=False`` is for a caller that collects every event before using any (the
+        JSON APIs): the same events, cheaper, the reply's pieces no longer as they come.
         """
         text = text.strip()
         if not text:
             raise RehearseError("Say something first (an empty line is not a turn).")
         if self.status == "grounding":
-            yield from self._run(Command(resume={"choice": "continue"}))
+            yield from self._run(Command(resume={"choice": "continue"}), live)
             if self.status != "awaiting_user":
                 return
         self._require("awaiting_user", "paused")
         # Read only when tips are on: a turn without them costs no extra state read.
         before = self.state() if self.scenario.coach.tips_after_wrong_turn else None
-        yield from self._run(Command(resume={"text": text}))
+        yield from self._run(Command(resume={"text": text}), live)
         if before is not None:
             yield from self._tip(before.turn + 1)
 
@@ -403,11 +429,12 @@ class Rehearsal:
         if event == "step_back" and len(self.present()) == 1:
             raise RehearseError(f"{label} is the only one here; invite someone else first.")
 
-    def retry(self) -> Iterator[dict[str, Any]]:
-        """Continue a turn that stopped half-way (the model failed); nothing is repeated."""
+    def retry(self, *, live: bool = True) -> Iterator[dict[str, Any]]:
+        """Continue a turn that stopped half-way (the model failed); nothing is repeated.
+        ``live`` as for :meth:`say`."""
         self._require("interrupted")
         state = self.state() if self.scenario.coach.tips_after_wrong_turn else None
-        yield from self._run(None)
+        yield from self._run(None, live)
         if state is not None:
             yield from self._tip(state.turn)
 

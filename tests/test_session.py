@@ -11,6 +11,7 @@ import textwrap
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -301,3 +302,31 @@ def test_many_threads_share_one_store(store: SessionStore, scene: Scenario) -> N
         thread.join(120)
     assert failures == []
     assert len(store.list()) == 24 and all(s.turns == 1 for s in store.list())
+
+
+def test_a_turn_collected_whole_runs_in_the_callers_thread_with_the_same_events(
+    store: SessionStore, scene: Scenario
+) -> None:
+    # The JSON APIs collect a turn's events before answering: live=False spares the
+    # thread that hands a reply over piece by piece, and nothing else changes.
+    threads: dict[bool, str] = {}
+    seen: dict[bool, list[tuple[str, str]]] = {}
+    for live in (True, False):
+        model = fake_model("I guess it has been a long week.")
+        original = model.stream
+
+        def stream(*args: Any, live: bool = live, original: Any = original, **kw: Any) -> Any:
+            threads[live] = threading.current_thread().name
+            return original(*args, **kw)
+
+        object.__setattr__(model, "stream", stream)
+        rehearsal = Rehearsal.begin(store, scene, model, assessor="rules")
+        list(rehearsal.start())
+        events = list(rehearsal.say("How has your week been?", live=live))
+        seen[live] = [(e["type"], e.get("text", "")) for e in events]
+        assert rehearsal.status == "awaiting_user"
+        assert rehearsal.lines()[-1].text == "I guess it has been a long week."
+    assert seen[False] == seen[True]
+    assert [kind for kind, _ in seen[False]].count("token") > 3
+    assert threads[True].startswith("rehearse-")
+    assert threads[False] == threading.current_thread().name

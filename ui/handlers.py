@@ -879,7 +879,8 @@ class Studio:
         rehearsal, _info = self.open(session_id, request)
         with self.exclusive(rehearsal.session_id):
             try:
-                events = list(getattr(rehearsal, run)(*args))
+                # Collected whole before the answer: no need for them piece by piece.
+                events = list(getattr(rehearsal, run)(*args, live=False))
             except ModelUnavailable as exc:
                 raise gr.Error(
                     f"{exc} Your line is saved: call /retry_message to ask again."

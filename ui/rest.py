@@ -211,12 +211,12 @@ class _Api:
             rehearsal, _info = self.studio.open(session_id, caller)
             with self.studio.exclusive(rehearsal.session_id):
                 if body is not None:
-                    events = list(rehearsal.say(body.text))
+                    events = list(rehearsal.say(body.text, live=False))
                 elif rehearsal.status != "interrupted":
                     # The same words as the studio's Retry, not the engine's.
                     raise Refusal(409, "There is nothing to retry: the last turn finished.")
                 else:
-                    events = list(rehearsal.retry())
+                    events = list(rehearsal.retry(live=False))
                 status = rehearsal.status
             return {
                 "session_id": rehearsal.session_id,
