@@ -5,7 +5,8 @@
                        | grounding_pause (/pause) | debrief (ended)
     screen_turn     -> assess | safety_pause (the screen saw real risk)
     safety_pause    -> user_turn (they say they are safe) | safety_pause | debrief
-    assess          -> direct | grounding_pause (the words or the state got intense)
+    assess          -> direct (several characters) | character_reply (one: nobody to
+                       choose) | grounding_pause (the words or the state got intense)
     grounding_pause -> direct (continue or step down) | user_turn (the user's own /pause)
                        | debrief (stop)
     direct          -> character_reply (the director chose a speaker)

@@ -402,8 +402,15 @@ def route_after_user(
     return "user_turn" if state.action == "stage" else "screen_turn"
 
 
-def route_after_assess(state: State) -> Literal["direct", "grounding_pause"]:
-    return "grounding_pause" if state.grounding_pending else "direct"
+def route_after_assess(
+    state: State, runtime: Runtime[Context]
+) -> Literal["direct", "character_reply", "grounding_pause"]:
+    if state.grounding_pending:
+        return "grounding_pause"
+    # With one character there is nobody to choose: it answers (it cannot step back).
+    # The director's step would only say so, and every step costs each turn time
+    # (issue #9).
+    return "direct" if context_of(runtime).scenario.is_group else "character_reply"
 
 
 def route_after_screen(state: State) -> Literal["assess", "safety_pause"]:
@@ -429,7 +436,7 @@ def route_after_character(
 ) -> Literal["direct", "user_turn", "debrief"]:
     """With several characters the director picks who (if anyone) speaks next; with one,
     its answer was the turn's only line, so the director's step would only say so again.
-    Skipping it saves one graph step of every turn (about 0.6 ms; issue #9)."""
+    Skipping it saves a graph step on every turn (about 0.6 ms; issue #9)."""
     if context_of(runtime).scenario.is_group:
         return "direct"
     return route_after_reply(state, runtime)

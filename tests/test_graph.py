@@ -57,8 +57,8 @@ def test_a_turn_is_assessed_then_answered(scene: Scenario) -> None:
 
 
 def test_a_one_character_turn_takes_only_the_steps_it_needs(scene: Scenario) -> None:
-    # Each graph step costs time on every turn (issue #9): with one character the
-    # director is asked once, not again after the only possible reply.
+    # Each graph step costs time on every turn (issue #9): with one character there is
+    # nobody for the director to choose, before the reply or after it.
     graph = builder.compile(checkpointer=InMemorySaver())
     config = {"configurable": {"thread_id": "t"}}
     context = Context(scenario=scene, model=fake_model("It has, yes."), assessor="rules")
@@ -68,14 +68,7 @@ def test_a_one_character_turn_takes_only_the_steps_it_needs(scene: Scenario) -> 
         for update in graph.stream(Command(resume={"text": GOOD}), config, context=context)
         for node in update
     ]
-    assert steps == [
-        "user_turn",
-        "screen_turn",
-        "assess",
-        "direct",
-        "character_reply",
-        "__interrupt__",
-    ]
+    assert steps == ["user_turn", "screen_turn", "assess", "character_reply", "__interrupt__"]
     assert graph.get_state(config).next == ("user_turn",)
 
 
