@@ -53,7 +53,13 @@ BENCHMARKS = [
         "benchmarks.bench_concurrency",
         "Many users at once (web API)",
         {"processes": (1, 2)},
-        {"users": (1, 2), "reply_seconds": 0.2, "concurrency": (None,), "processes": (1, 2)},
+        {
+            "users": (1, 2),
+            "reply_seconds": 0.2,
+            "concurrency": (None,),
+            "processes": (1, 2),
+            "rounds": 2,
+        },
     ),
     Benchmark(
         "local_model",

@@ -92,6 +92,9 @@ def test_concurrency_benchmark_runs(api: str, name: str) -> None:
         assert row["errors"] == 0, row["first_errors"]
         assert row["p50_s"] >= 0.2 and row["total_s"] >= 0.2
         assert row["server_rss_mib"] > 0
+        # Every user answered in each round, and the figure is the median round's.
+        assert len(row["rounds_total_s"]) == 3
+        assert row["total_s"] == sorted(row["rounds_total_s"])[1]
     assert rows[1]["model_calls_at_once"] == 2  # both users reached the model together
     assert "N=2" in bench_concurrency.summary(result)
 
