@@ -26,7 +26,7 @@ from __future__ import annotations
 import dataclasses
 import queue
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, Literal
 
 from langchain_core.language_models import BaseChatModel
@@ -170,6 +170,22 @@ class Rehearsal:
 
     # --- running ------------------------------------------------------------------------
 
+    def _stream(
+        self, payload: Any, on_token: Callable[[dict[str, Any]], None]
+    ) -> Iterator[tuple[str, Any]]:
+        """One run of the graph: its updates and values, the reply's pieces to ``on_token``.
+
+        Saved once, when the run stops to wait (``durability="exit"``): one checkpoint
+        write per turn instead of one per step."""
+        context = dataclasses.replace(self.context, on_token=on_token)
+        return self.store.graph.stream(
+            payload,
+            self.config,
+            context=context,
+            stream_mode=["updates", "values"],
+            durability="exit",
+        )
+
     def _graph_events(self, payload: Any) -> Iterator[tuple[str, Any]]:
         """The run's LangGraph updates and values, with the reply's pieces as "custom".
 
@@ -195,17 +211,9 @@ class Rehearsal:
             batches.put(held[:])
             held.clear()
 
-        context = dataclasses.replace(self.context, on_token=on_token)
-
         def run() -> None:
             try:
-                for item in self.store.graph.stream(
-                    payload,
-                    self.config,
-                    context=context,
-                    stream_mode=["updates", "values"],
-                    durability="exit",
-                ):
+                for item in self._stream(payload, on_token):
                     held.append(item)
             except BaseException as exc:  # raised again in the reader's thread
                 held.append(("error", exc))
@@ -244,16 +252,7 @@ class Rehearsal:
         once is CPU every other user waits for (issue #9).
         """
         pieces: list[tuple[str, Any]] = []
-        context = dataclasses.replace(
-            self.context, on_token=lambda piece: pieces.append(("custom", piece))
-        )
-        for item in self.store.graph.stream(
-            payload,
-            self.config,
-            context=context,
-            stream_mode=["updates", "values"],
-            durability="exit",
-        ):
+        for item in self._stream(payload, lambda piece: pieces.append(("custom", piece))):
             yield from pieces
             pieces.clear()
             yield item
