@@ -97,6 +97,17 @@ class BrokenChatModel(GenericFakeChatModel):
         raise ConnectionError("endpoint down")
 
 
+# The warnings a test of the studio served over HTTP lets pass (``pytestmark``).
+SERVED_STUDIO_WARNINGS = [
+    # Gradio's queue sets a pandas option that pandas 3 deprecates, on every event.
+    pytest.mark.filterwarnings("ignore:'future.no_silent_downcasting':DeprecationWarning"),
+    pytest.mark.filterwarnings("ignore::pandas.errors.Pandas4Warning"),
+    # Sockets the HTTP client and server threads leave to the garbage collector.
+    pytest.mark.filterwarnings("ignore::ResourceWarning"),
+    pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning"),
+]
+
+
 @pytest.fixture
 def gradio_loop_released() -> Iterator[None]:
     """Closes the event loop Gradio leaves on this thread inside the test, not at some

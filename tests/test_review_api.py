@@ -18,19 +18,12 @@ from simulator.catalog import Catalog
 from simulator.review import Reviewers
 from simulator.schema import Scenario
 from simulator.store import SessionStore
-from tests.conftest import fake_model
+from tests.conftest import SERVED_STUDIO_WARNINGS, fake_model
 from tests.test_review import played
 from ui.app import StudioBlocks, create_app
 from ui.serving import release_event_loop, served
 
-pytestmark = [
-    # Gradio's queue sets a pandas option that pandas 3 deprecates, on every event.
-    pytest.mark.filterwarnings("ignore:'future.no_silent_downcasting':DeprecationWarning"),
-    pytest.mark.filterwarnings("ignore::pandas.errors.Pandas4Warning"),
-    # Sockets the HTTP client and server threads leave to the garbage collector.
-    pytest.mark.filterwarnings("ignore::ResourceWarning"),
-    pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning"),
-]
+pytestmark = SERVED_STUDIO_WARNINGS
 
 USERS = [("alice", "a-secret"), ("carol", "c-secret"), ("dr-lee", "l-secret")]
 

@@ -11,19 +11,11 @@ from gradio_client.exceptions import AppError
 
 from simulator.catalog import Catalog
 from simulator.store import SessionStore
-from tests.conftest import fake_model
+from tests.conftest import SERVED_STUDIO_WARNINGS, fake_model
 from ui.app import MODEL, StudioBlocks, create_app
 from ui.serving import served
 
-pytestmark = [
-    pytest.mark.usefixtures("gradio_loop_released"),
-    # Gradio's queue sets a pandas option that pandas 3 deprecates, on every event.
-    pytest.mark.filterwarnings("ignore:'future.no_silent_downcasting':DeprecationWarning"),
-    pytest.mark.filterwarnings("ignore::pandas.errors.Pandas4Warning"),
-    # Sockets the HTTP client and server threads leave to the garbage collector.
-    pytest.mark.filterwarnings("ignore::ResourceWarning"),
-    pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning"),
-]
+pytestmark = [pytest.mark.usefixtures("gradio_loop_released"), *SERVED_STUDIO_WARNINGS]
 
 API = {"/list_scenarios", "/start_session", "/send_message", "/retry_message", "/end_session"}
 API |= {"/review_sessions", "/review_session", "/add_comment"}  # ui/review.py

@@ -11,17 +11,12 @@ from gradio_client import Client
 from simulator.catalog import Catalog
 from simulator.session import Rehearsal
 from simulator.store import SessionStore
+from tests.conftest import SERVED_STUDIO_WARNINGS
 from tests.fake_openai import FakeOpenAI
 from ui.app import create_app
 from ui.serving import served
 
-pytestmark = [
-    pytest.mark.usefixtures("gradio_loop_released"),
-    pytest.mark.filterwarnings("ignore:'future.no_silent_downcasting':DeprecationWarning"),
-    pytest.mark.filterwarnings("ignore::pandas.errors.Pandas4Warning"),
-    pytest.mark.filterwarnings("ignore::ResourceWarning"),
-    pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning"),
-]
+pytestmark = [pytest.mark.usefixtures("gradio_loop_released"), *SERVED_STUDIO_WARNINGS]
 
 USERS = 6
 
