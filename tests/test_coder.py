@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import json
 import re
+import threading
+import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 import simulator.coder as coder_pkg
+import simulator.coder.coder as coder_module
 from simulator.coder import Coder, CoderDataError, Coding, code_lines, move_counts, skill_summary
 from simulator.coder.data import read_annomi
 from simulator.coder.metrics import agreement, cohen_kappa, f1_scores
@@ -282,6 +285,35 @@ def test_code_lines_keeps_turn_numbers(coder: Coder) -> None:
     }
     summary = skill_summary(coded, plain=True)
     assert summary["counts"]["open_question"]["turns"] == [1]
+
+
+def test_sessions_ending_together_load_the_coder_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every debrief asks for the default coder; many at once must share one load."""
+    loads: list[Model] = []
+    real_load = Model.load
+
+    def slow_load() -> Model:
+        time.sleep(0.05)  # the others arrive while the first load is under way
+        loads.append(real_load())
+        return loads[-1]
+
+    monkeypatch.setattr(coder_module, "_loaded", [])
+    monkeypatch.setattr(Model, "load", staticmethod(slow_load))
+    start = threading.Barrier(8)
+    got: list[Coder] = []
+
+    def ask() -> None:
+        start.wait()
+        got.append(coder_module.default_coder())
+
+    threads = [threading.Thread(target=ask) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(loads) == 1
+    assert len(got) == 8 and all(c is got[0] for c in got)
+    assert got[0].model is loads[0]
 
 
 # -- metrics ------------------------------------------------------------------------------

@@ -10,9 +10,9 @@ the speaker's own previous turn, are read as context.
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 from simulator.coder.features import views
 from simulator.coder.model import Model
@@ -144,10 +144,24 @@ class Coder:
         return out
 
 
-@lru_cache(maxsize=1)
+_loaded: list[Coder] = []  # the default coder, once it is loaded
+_loading = threading.Lock()
+
+
 def default_coder() -> Coder:
-    """The coder with the committed weights, loaded once."""
-    return Coder()
+    """The coder with the committed weights, loaded once per process.
+
+    On a busy server many sessions can end at the same moment, and every debrief asks
+    for the coder. Loading it takes about 0.1 s of CPU; an ``lru_cache`` lets each
+    caller that arrives before the first load ends load it again, and 32 sessions
+    ending together then spent 4 s loading it (issue #9's many-users benchmark). So
+    the first caller loads it and the others wait for that one load.
+    """
+    if not _loaded:
+        with _loading:
+            if not _loaded:
+                _loaded.append(Coder())
+    return _loaded[0]
 
 
 def code_conversation(turns: Iterable[tuple[str, str]]) -> list[Coding]:
