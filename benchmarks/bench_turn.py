@@ -10,8 +10,9 @@ the start of a session and 50 turns in.
 
 The direct call goes through the OpenAI client the way Rehearse's own calls do
 (``rehearse.completions``: a plain transcript skips the client's schema walk, which
-changes nothing in it). The same body through the stock ``client.chat.completions`` is
-timed too and reported beside it: what that walk would cost, which neither side pays.
+changes nothing in it, and the reply's pieces come as dicts instead of typed chunks).
+The same body through the stock ``client.chat.completions`` is timed too and reported
+beside it: what the walk and the typed pieces would cost, which neither side pays.
 
     python -m benchmarks.bench_turn [--turns 50]
 """
@@ -42,9 +43,15 @@ GOAL_MS = 10
 LINE = "What has made this week hard for you? It sounds like a lot."
 
 
+def _text(chunk: Any) -> str:
+    if isinstance(chunk, dict):  # rehearse.completions: the piece's JSON as it came
+        choices = chunk.get("choices") or []
+        return str(choices[0]["delta"].get("content") or "") if choices else ""
+    return (chunk.choices[0].delta.content or "") if chunk.choices else ""
+
+
 def _direct_turn(completions: Completions, body: bytes) -> None:
-    stream = completions.create(**json.loads(body))
-    text = "".join(c.choices[0].delta.content or "" for c in stream if c.choices)
+    text = "".join(_text(c) for c in completions.create(**json.loads(body)))
     assert text == REPLY
 
 
@@ -107,7 +114,7 @@ def run(turns: int = 50) -> dict[str, Any]:
         "rehearse_cpu_ms_median": _ms(med(through.cpu)),
         "added_cpu_ms_first_10_turns": added("cpu", early),
         "added_cpu_ms_last_10_turns": added("cpu", late),
-        # The same request through the stock client, schema walk and all.
+        # The same request through the stock client, schema walk, typed pieces and all.
         "stock_client_ms_median": _ms(med(stock.wall)),
         "stock_client_ms_last_10_turns": _ms(med(stock.wall[late])),
         "direct_ms_last_10_turns": _ms(med(direct.wall[late])),
@@ -123,7 +130,7 @@ def summary(r: dict[str, Any]) -> str:
         f"+{r['added_ms_last_10_turns']:g} ms in the last 10 (goal < {GOAL_MS} ms: {met}); "
         f"CPU +{r['added_cpu_ms_first_10_turns']:g} ms early, "
         f"+{r['added_cpu_ms_last_10_turns']:g} ms late. The stock OpenAI client's schema "
-        f"walk, which Rehearse's calls skip, would add "
+        f"walk and typed pieces, which Rehearse's calls skip, would add "
         f"{r['stock_client_ms_last_10_turns'] - r['direct_ms_last_10_turns']:.1f} ms "
         "in the last 10 turns"
     )

@@ -1,5 +1,6 @@
 """Rehearse's chat completions skip the OpenAI client's schema walk for a plain
-transcript, and the request on the wire stays the same (rehearse/completions.py)."""
+transcript, and the request on the wire stays the same; the reply's pieces come as the
+dicts LangChain reads, and it reads the same reply from them (rehearse/completions.py)."""
 
 from __future__ import annotations
 
@@ -80,3 +81,26 @@ def test_rehearses_model_skips_the_walk_only_for_a_plain_transcript(
             {"role": "user", "content": [{"type": "text", "text": "Look at this."}]}
         ]
     assert walked == [0, 1]
+
+
+def _pieces(model: ChatOpenAI) -> list[tuple[str, dict[str, Any]]]:
+    return [(str(c.content), c.response_metadata) for c in model.stream(PROMPT)]
+
+
+def test_the_reply_s_pieces_come_as_dicts_and_read_the_same() -> None:
+    reply = "I hear you. It has been a hard few weeks, honestly."
+    with FakeOpenAI(reply=reply) as server:
+        model = server.chat_model()
+        stream = model.client.create(
+            model="fake", messages=[PLAIN_LINE], stream=True, max_tokens=40
+        )
+        # If a client version stops honouring the stream's piece type, this fails
+        # rather than the reply quietly costing the typed pieces again.
+        pieces = list(stream)
+        assert pieces and all(type(piece) is dict for piece in pieces)
+        assert "".join(p["choices"][0]["delta"].get("content") or "" for p in pieces) == reply
+        stock = ChatOpenAI(base_url=server.base_url, api_key="k", model="fake", temperature=0.0)
+        ours = _pieces(model)
+        assert ours == _pieces(stock)
+    assert "".join(text for text, _ in ours) == reply
+    assert [meta["finish_reason"] for _, meta in ours if "finish_reason" in meta] == ["stop"]
