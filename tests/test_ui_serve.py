@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -31,11 +32,19 @@ def launched(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Any]]:
 
     def launch(self: StudioBlocks, **kwargs: Any) -> None:
         events.append(("launch", kwargs))
+        frozen.append(gc.get_freeze_count())
 
+    frozen: list[int] = []
     monkeypatch.setattr(cli, "_model", model)
     monkeypatch.setattr(StudioBlocks, "launch", launch)
-    yield events
-    release_event_loop()
+    try:
+        yield events
+    finally:
+        gc.unfreeze()  # serve froze the heap for good; the tests go on collecting it
+        release_event_loop()
+    # Everything the studio held when it started serving was left out of the
+    # collector's full passes (cli._settle_heap).
+    assert all(count > 10_000 for count in frozen), frozen
 
 
 def test_serve_binds_loopback_by_default_and_keeps_the_model_up(launched: list[Any]) -> None:
