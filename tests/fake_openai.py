@@ -47,6 +47,13 @@ TINY_PNG = _png()
 Fault = Literal["none", "hang", "429", "500", "drop", "malformed"]
 
 
+class _Server(ThreadingHTTPServer):
+    # The standard library listens with a backlog of 5: with dozens of users calling at
+    # once (the many-users benchmark), the connections past it waited a second for the
+    # kernel to retry them, or failed. Model servers listen with hundreds (uvicorn 2048).
+    request_queue_size = 256
+
+
 @dataclass
 class FakeOpenAI:
     reply: str = "Okay."
@@ -95,7 +102,7 @@ class FakeOpenAI:
                         fake.in_flight -= 1
 
         self._count = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = _Server(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         self._thread: threading.Thread | None = None
 

@@ -7,6 +7,7 @@ keeps the user's line, and saves no partial reply.
 from __future__ import annotations
 
 import re
+import threading
 import time
 
 import pytest
@@ -74,3 +75,23 @@ def test_retries_are_bounded(store: SessionStore, scene: Scenario) -> None:
         with pytest.raises(ModelUnavailable):
             list(rehearsal.say("Hello?"))
     assert len(server.requests) == 3  # the first try and two retries, no more
+
+
+def test_the_fake_server_takes_many_callers_at_once() -> None:
+    # The many-users benchmark calls it 64 at a time: each must be answered, none
+    # held back a second by a full listen queue (the standard library's is 5).
+    with FakeOpenAI(reply="Fine.", first_token_delay=0.3) as server:
+        model = server.chat_model(timeout=5.0)
+        replies: list[str] = []
+        threads = [
+            threading.Thread(target=lambda: replies.append(str(model.invoke("Hi").content)))
+            for _ in range(64)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert replies == ["Fine."] * 64
+    # All at once: a caller the listen queue held back would come after the first
+    # replies (0.3 s), not beside them.
+    assert server.most_in_flight == 64
