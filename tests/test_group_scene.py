@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+import gc
 import io
 import json
 from typing import Any
 
 import pytest
-from langchain_core.messages import AIMessage
+from langchain_core.messages import AIMessage, HumanMessage
 
 from rehearse.terminal import play as play_in_terminal
+from simulator import nodes
 from simulator.catalog import Catalog
 from simulator.character import ReplyCleaner
 from simulator.errors import RehearseError
 from simulator.report import debrief_text, export_json
 from simulator.schema import Scenario
 from simulator.session import Rehearsal
+from simulator.state import State
 from simulator.store import SessionStore
 from tests.conftest import DATA, RecordingModel, fake_model
 
@@ -205,6 +208,33 @@ def test_the_prompt_knows_the_others_and_the_rules_of_the_room(
         "Dad: So. You said you had news.",
         "You: Mum, hi.",
     ]
+
+
+def test_each_line_is_seen_once_per_character_and_forgotten_with_it(dinner: Scenario) -> None:
+    said = [AIMessage("So. You said you had news.", name=DAD), HumanMessage("Mum, hi.")]
+    state = State(scenario_id=dinner.id, messages=said)
+    mum, dad = dinner.persona(MUM), dinner.persona(DAD)
+    for_mum = nodes._conversation(state, dinner, mum)
+    assert [(type(m), m.content) for m in for_mum] == [
+        (HumanMessage, "Dad: So. You said you had news."),
+        (HumanMessage, "You: Mum, hi."),
+    ]
+    # Dad's own line is his, untagged; the view of a line is built once per character.
+    for_dad = nodes._conversation(state, dinner, dad)
+    assert [(type(m), m.content) for m in for_dad] == [
+        (AIMessage, "So. You said you had news."),
+        (HumanMessage, "You: Mum, hi."),
+    ]
+    again = nodes._conversation(state, dinner, mum)
+    assert all(a is b for a, b in zip(for_mum, again, strict=True))
+    assert for_dad[1] is for_mum[1]  # both see the user's line the same way
+    ids = {id(m) for m in said}
+    assert sum(key[0] in ids for key in nodes._views) == 3
+    # Once the lines themselves are gone, so are their views (a deleted session's words
+    # do not stay in memory).
+    del said, state, for_mum, for_dad, again
+    gc.collect()
+    assert not any(key[0] in ids for key in nodes._views)
 
 
 def test_the_cleaner_stops_at_any_other_cast_members_tag() -> None:
