@@ -27,7 +27,7 @@ import dataclasses
 import queue
 import threading
 from collections.abc import Callable, Iterator
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage
@@ -76,10 +76,6 @@ class Rehearsal:
         self.session_id = session_id
         self.scenario = scenario
         self.model = model  # None: read-only use (listing, exporting)
-        # (newest checkpoint id, status) as this object's last run left them. Reading the
-        # status from the checkpoint deserialises the whole transcript; while the newest
-        # checkpoint is still that one (nobody else has run since), the status is known.
-        self._known: tuple[str, Status] | None = None
         self._read: tuple[str, StateSnapshot] | None = None  # (checkpoint id, snapshot)
         # (newest checkpoint id, state values) as this object's last run left them: the
         # view after a turn needs the state, which the run has just streamed.
@@ -144,9 +140,12 @@ class Rehearsal:
 
     @property
     def status(self) -> Status:
-        known = self._known
-        if known is not None and self.store.head(self.session_id) == known[0]:
-            return known[1]
+        # Read from the checkpoint it means deserialising the transcript; while the newest
+        # checkpoint is one a run in this process left, the store knows it.
+        head = self.store.head(self.session_id)
+        known = self.store.status_at(head) if head is not None else None
+        if known is not None:
+            return cast(Status, known)
         snap = self.snapshot()
         if not snap.values:
             return "new"
@@ -258,7 +257,7 @@ class Rehearsal:
             yield item
 
     def _run(self, payload: Any, live: bool = True) -> Iterator[dict[str, Any]]:
-        self._known = self._left = None  # a run that stops half-way leaves them unknown
+        self._left = None  # a run that stops half-way leaves it unknown
         stream = self._graph_events(payload) if live else self._collected_events(payload)
         turn = 0
         # The state after the last step and what the run waits for: saved as the newest
@@ -314,7 +313,7 @@ class Rehearsal:
         status = "finished" if finished and awaiting is None else _STATUS_AFTER.get(awaiting or "")
         head = self.store.head(self.session_id)
         if status is not None and head is not None:
-            self._known = (head, status)
+            self.store.remember_status(head, status)
             # The streamed values carry the pending interrupt too; the state does not.
             self._left = (head, {k: v for k, v in values.items() if not k.startswith("__")})
 

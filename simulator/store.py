@@ -34,6 +34,7 @@ import sqlite3
 import threading
 import time
 import uuid
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -148,6 +149,10 @@ def retention_days() -> float | None:
     return days
 
 
+# Statuses remembered by checkpoint id: one per active session is all that is read.
+_STATUSES_KEPT = 4096
+
+
 class SessionStore:
     """All sessions of one data directory, and the graph compiled against them.
 
@@ -161,6 +166,9 @@ class SessionStore:
         self._lock = threading.RLock()
         # Each turn reads the transcript back; its lines are decoded once, not every turn.
         self.serde = MessageMemoSerializer()
+        # Where each run in this process left its session: newest checkpoint id -> status.
+        self._statuses: OrderedDict[str, str] = OrderedDict()
+        self._statuses_lock = threading.Lock()
         self._pg = isinstance(path, str) and path.startswith(("postgresql://", "postgres://"))
         if self._pg:
             self._open_postgres(str(path))
@@ -280,6 +288,24 @@ class SessionStore:
             (session_id,),
         )
         return str(rows[0][0]) if rows else None
+
+    def remember_status(self, checkpoint_id: str, status: str) -> None:
+        """Note the status a finished run left its session in, at its newest checkpoint.
+
+        The web APIs open a session afresh for every request, and reading the status
+        back means deserialising the checkpoint and replaying LangGraph's bookkeeping
+        (about 1 ms of CPU a turn, before the model is even asked; issue #9). A
+        checkpoint does not change once its run has ended, and anything that happens
+        to the session after writes a newer one: an entry can be missing, never wrong.
+        """
+        with self._statuses_lock:
+            self._statuses[checkpoint_id] = status
+            if len(self._statuses) > _STATUSES_KEPT:
+                self._statuses.popitem(last=False)
+
+    def status_at(self, checkpoint_id: str) -> str | None:
+        """The status a run in this process left at ``checkpoint_id``, if one did."""
+        return self._statuses.get(checkpoint_id)
 
     def leaves(self, session_id: str) -> list[str]:
         """The ids of the session's branch tips (checkpoints no other one continues),

@@ -68,8 +68,40 @@ def test_the_state_a_run_leaves_is_the_state_saved(store: SessionStore, scene: S
         fresh = Rehearsal(store, rehearsal.session_id, scene)
         assert rehearsal._left is not None
         assert rehearsal.state() == fresh.state()
-        assert rehearsal.status == fresh.status
+        # A store of its own (another process) knows no status: it reads the checkpoint.
+        other = SessionStore(store.path)
+        try:
+            assert rehearsal.status == Rehearsal(other, rehearsal.session_id, scene).status
+        finally:
+            other.close()
     assert rehearsal.status == "finished"
+
+
+def test_a_fresh_handle_knows_the_status_a_run_left_without_reading_it(
+    store: SessionStore, scene: Scenario, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The web APIs open a session afresh for each request.
+    rehearsal = Rehearsal.begin(store, scene, fake_model("Fine."))
+    play(rehearsal, "How are things?")
+    reads: list[str] = []
+    read_state = store.graph.get_state
+
+    def get_state(*args: Any, **kwargs: Any) -> Any:
+        reads.append("read")
+        return read_state(*args, **kwargs)
+
+    monkeypatch.setattr(store.graph, "get_state", get_state)
+    assert Rehearsal(store, rehearsal.session_id, scene).status == "awaiting_user"
+    assert reads == []
+    # Another process moves the session on: what this one remembers is for a checkpoint
+    # that is no longer the newest, so the status is read, and it is the new one.
+    other = SessionStore(store.path)
+    try:
+        list(Rehearsal(other, rehearsal.session_id, scene, fake_model()).end())
+    finally:
+        other.close()
+    assert Rehearsal(store, rehearsal.session_id, scene).status == "finished"
+    assert reads == ["read"]
 
 
 def test_sessions_are_listed_with_status(store: SessionStore, scene: Scenario) -> None:
