@@ -29,13 +29,15 @@ whenever a store opens.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import os
 import sqlite3
 import threading
 import time
 import uuid
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -151,6 +153,8 @@ def retention_days() -> float | None:
 
 # Statuses remembered by checkpoint id: one per active session is all that is read.
 _STATUSES_KEPT = 4096
+# How often a run waiting for another process's run of the same session looks again (s).
+_RUN_LOCK_POLL = 0.05
 
 
 class SessionStore:
@@ -288,6 +292,35 @@ class SessionStore:
             (session_id,),
         )
         return str(rows[0][0]) if rows else None
+
+    @contextlib.contextmanager
+    def running(self, session_id: str) -> Iterator[None]:
+        """One run of the session's graph at a time, across every process sharing it.
+
+        In one process the studio queues a session's runs itself. Processes sharing
+        PostgreSQL behind a load balancer that does not keep a user on one process
+        could each take a line of the same session at once (two tabs, a double
+        click): both runs would start from the same checkpoint, and the later save
+        would leave the other turn on a side branch, gone from the conversation. So a
+        run holds a PostgreSQL advisory lock named by the session, on this process's
+        connection, which the server drops if the process dies. With SQLite there is
+        one process: nothing to hold.
+        """
+        if not self._pg:
+            yield
+            return
+        key = int.from_bytes(
+            hashlib.blake2b(f"rehearse-run:{session_id}".encode(), digest_size=8).digest(),
+            "big",
+            signed=True,
+        )
+        # Tried, not waited for on the connection: this process's other queries share it.
+        while not self._execute("SELECT pg_try_advisory_lock(?)", (key,))[0][0]:
+            time.sleep(_RUN_LOCK_POLL)
+        try:
+            yield
+        finally:
+            self._execute("SELECT pg_advisory_unlock(?)", (key,))
 
     def remember_status(self, checkpoint_id: str, status: str) -> None:
         """Note the status a finished run left its session in, at its newest checkpoint.

@@ -11,16 +11,20 @@ import os
 import subprocess
 import sys
 import textwrap
+import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from simulator.catalog import Catalog
 from simulator.schema import Scenario
 from simulator.session import Rehearsal
 from simulator.store import SessionStore
 from tests.conftest import fake_model
+from tests.fake_openai import FakeOpenAI
+from ui.handlers import Studio
 
 ROOT = Path(__file__).resolve().parents[1]
 URL = os.environ.get("REHEARSE_TEST_DATABASE_URL")
@@ -135,3 +139,68 @@ def test_delete_removes_the_words_from_the_table_files(pg: SessionStore, scene: 
     assert [line.text for line in Rehearsal(pg, kept.session_id, scene).lines()][-2] == (
         "A line to keep."
     )
+
+
+def test_two_processes_take_a_session_s_lines_one_after_the_other(
+    pg: SessionStore, scene: Scenario, test_catalog: Catalog
+) -> None:
+    # Two studios on two connections are two app processes behind a load balancer that
+    # sends one user's two tabs to different ones. Each turn waits 0.4 s for the model,
+    # so the two lines sent at once would overlap without the shared run lock.
+    assert URL
+    other = SessionStore(URL)
+    try:
+        with FakeOpenAI(reply="I hear you.", first_token_delay=0.4) as model:
+            studios = [
+                Studio(store, model.chat_model(timeout=10), test_catalog, assessor="rules")
+                for store in (pg, other)
+            ]
+            rehearsal = Rehearsal.begin(pg, scene, model.chat_model(timeout=10), assessor="rules")
+            list(rehearsal.start())
+            session = rehearsal.session_id
+
+            def send(studio: Studio, text: str) -> None:
+                opened, _ = studio.open(session, None)
+                with studio.exclusive(session):
+                    list(opened.say(text, live=False))
+
+            threads = [
+                threading.Thread(target=send, args=(studio, f"Line from process {name}."))
+                for studio, name in zip(studios, "AB", strict=True)
+            ]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join(timeout=30)
+        # Both turns are in the conversation, one after the other; neither was left on a
+        # side branch.
+        said = [line.text for line in Rehearsal(other, session, scene).lines()][1:]
+        assert sorted(said[0::2]) == ["Line from process A.", "Line from process B."]
+        assert said[1::2] == ["I hear you.", "I hear you."]
+        assert Rehearsal(pg, session, scene).state().turn == 2  # type: ignore[union-attr]
+    finally:
+        other.close()
+
+
+def test_the_run_lock_holds_one_session_and_not_the_others(pg: SessionStore) -> None:
+    assert URL
+    other = SessionStore(URL)
+    try:
+        order: list[str] = []
+
+        def second() -> None:
+            with other.running("session-1"):
+                order.append("second")
+
+        with pg.running("session-1"):
+            waiting = threading.Thread(target=second)
+            waiting.start()
+            waiting.join(timeout=0.5)
+            assert waiting.is_alive()  # the other process waits for this run
+            with other.running("session-2"):
+                order.append("another session")  # which holds nobody else up
+            order.append("first")
+        waiting.join(timeout=10)
+        assert order == ["another session", "first", "second"]
+    finally:
+        other.close()

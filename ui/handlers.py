@@ -234,7 +234,7 @@ class Studio:
         with self.busy(session_id):
             with self._guard:
                 lock = self._locks.setdefault(session_id, threading.Lock())
-            with lock:
+            with lock, self.store.running(session_id):
                 if not self._exists(session_id):
                     raise NoSuchSession(NO_SESSION)
                 with self._slots:
