@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import threading
 from pathlib import Path
 
 import gradio as gr
@@ -137,6 +138,23 @@ def test_a_hint_is_not_added_to_the_transcript(studio: Studio) -> None:
     assert hint.startswith("**Hint** ") and len(hint) > 20
     rehearsal, _ = studio.open(session, None)
     assert len(rehearsal.lines()) == 3
+
+
+def test_a_hint_waits_for_a_model_slot_like_a_turn(studio: Studio) -> None:
+    session = studio.start("test-scene", "", None).session_id
+    say(studio, session, "You missed the deadline.")
+    hints: list[str] = []
+    for _ in range(studio.model_slots):
+        studio._slots.acquire()  # every slot taken by other users' turns
+    asking = threading.Thread(target=lambda: hints.append(studio.hint(session, None)))
+    asking.start()
+    asking.join(timeout=0.5)
+    assert asking.is_alive() and not hints  # waiting, not calling the model
+    studio._slots.release()
+    asking.join(timeout=10)
+    assert hints and hints[0].startswith("**Hint** ")
+    for _ in range(studio.model_slots - 1):
+        studio._slots.release()
 
 
 def test_rewind_tries_a_turn_again_and_keeps_the_earlier_branch(studio: Studio) -> None:

@@ -591,7 +591,9 @@ class Studio:
         if status in ("paused", "grounding"):
             raise gr.Error("The practice is paused; there is no hint until it carries on.")
         try:
-            with self.busy(rehearsal.session_id):  # the transcript is on its way to the model
+            # The transcript is on its way to the model: the session stays, and the call
+            # counts against the model slots like every turn's.
+            with self.busy(rehearsal.session_id), self._slots:
                 return f"**Hint** {render.escape(rehearsal.hint())}"
         except RehearseError as exc:
             raise gr.Error(str(exc)) from None
