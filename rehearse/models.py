@@ -14,8 +14,7 @@ import os
 from dataclasses import dataclass
 from typing import Literal
 
-from langchain_openai import ChatOpenAI
-
+from rehearse.chat_model import TranscriptChatOpenAI
 from rehearse.completions import PlainMessagesCompletions
 from simulator.errors import ModelUnavailable
 
@@ -68,7 +67,7 @@ def settings(flag: str | None = None, assessor: str | None = None) -> ModelSetti
     )
 
 
-def chat_model(config: ModelSettings, base_url: str | None = None) -> ChatOpenAI:
+def chat_model(config: ModelSettings, base_url: str | None = None) -> TranscriptChatOpenAI:
     """The chat model for ``config``; ``base_url`` overrides (the local server's address)."""
     url = base_url or config.base_url
     key = config.api_key
@@ -78,7 +77,7 @@ def chat_model(config: ModelSettings, base_url: str | None = None) -> ChatOpenAI
             "OPENAI_BASE_URL for another OpenAI-compatible server (Ollama, vLLM, LM Studio), "
             "or use --model local for the embedded model."
         )
-    model = ChatOpenAI(
+    model = TranscriptChatOpenAI(
         model="smollm2-135m-instruct" if config.is_local else config.name,
         # langchain-openai sends per-call limits as `max_completion_tokens`, which
         # llama.cpp's server ignores; without this cap a rambling tiny model would
@@ -92,6 +91,7 @@ def chat_model(config: ModelSettings, base_url: str | None = None) -> ChatOpenAI
         temperature=config.temperature,
     )
     # The same client and connection pool, minus a costly no-op pass over the transcript
-    # before each request (see rehearse/completions.py).
+    # before each request (see rehearse/completions.py); ChatOpenAI's own conversion of
+    # each line is done once per line (rehearse/chat_model.py).
     model.client = PlainMessagesCompletions(model.root_client)
     return model
