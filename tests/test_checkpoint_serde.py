@@ -21,7 +21,7 @@ def _checkpoint(*messages: AIMessage | HumanMessage) -> dict[str, object]:
 
 def test_a_stored_line_is_decoded_once_and_reads_back_the_same() -> None:
     memo, plain = MessageMemoSerializer(), JsonPlusSerializer()
-    stored = memo.dumps_typed(
+    stored = plain.dumps_typed(
         _checkpoint(AIMessage(content="Hi.", name="sam", id="1"), HumanMessage("Hello", id="2"))
     )
     first, second = memo.loads_typed(stored), memo.loads_typed(stored)
@@ -29,7 +29,17 @@ def test_a_stored_line_is_decoded_once_and_reads_back_the_same() -> None:
     assert first == second == plain.loads_typed(stored)
     # ... and the lines are the very objects decoded the first time, not rebuilt.
     assert all(a is b for a, b in zip(first["messages"], second["messages"], strict=True))
-    assert memo.kept == (2, 4)  # decoded: the two lines; encoded: the originals and those
+    assert memo.kept == (2, 2)  # decoded: the two lines, each also kept for writing back
+
+
+def test_a_line_written_is_what_reading_its_bytes_hands_back() -> None:
+    # The next turn reads back the lines this one wrote: they are not rebuilt.
+    memo, plain = MessageMemoSerializer(), JsonPlusSerializer()
+    lines = [AIMessage(content="Hi.", name="sam", id="1"), HumanMessage("Hello", id="2")]
+    stored = memo.dumps_typed(_checkpoint(*lines))
+    read = memo.loads_typed(stored)
+    assert read == plain.loads_typed(stored)
+    assert all(a is b for a, b in zip(read["messages"], lines, strict=True))
 
 
 def test_writing_gives_langgraphs_own_bytes_first_time_and_every_time_after() -> None:
