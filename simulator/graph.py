@@ -17,6 +17,12 @@
 
 The crisis screen is local and deterministic, so the pause works with the model down.
 
+The four nodes every turn passes through (user_turn, screen_turn, assess,
+character_reply) choose where the run goes next themselves, returning a ``Command``
+with their update. A conditional edge would have LangGraph build a fresh copy of the
+whole state for its router after each of them (about 0.2 ms each, four times a turn;
+issue #9). The other nodes route with conditional edges.
+
 ``builder`` is the uncompiled graph so that callers compile it with their own
 checkpointer (SQLite by default, PostgreSQL to scale out, in-memory in tests).
 """
@@ -34,12 +40,8 @@ from simulator.nodes import (
     debrief,
     direct,
     open_scene,
-    route_after_assess,
-    route_after_character,
     route_after_direct,
     route_after_pause,
-    route_after_screen,
-    route_after_user,
     safety_pause,
     screen_turn,
     user_turn,
@@ -60,13 +62,9 @@ builder.add_node("character_reply", character_reply)
 builder.add_node("debrief", debrief)
 builder.add_edge(START, "open_scene")
 builder.add_edge("open_scene", "user_turn")
-builder.add_conditional_edges("user_turn", route_after_user)
-builder.add_conditional_edges("screen_turn", route_after_screen)
 builder.add_conditional_edges("safety_pause", route_after_pause)
-builder.add_conditional_edges("assess", route_after_assess)
 builder.add_conditional_edges("grounding_pause", route_after_grounding)
 builder.add_conditional_edges("direct", route_after_direct)
-builder.add_conditional_edges("character_reply", route_after_character)
 builder.add_edge("debrief", END)
 
 # For LangGraph Server and quick experiments; sessions use builder.compile(checkpointer=...).

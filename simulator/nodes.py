@@ -18,7 +18,7 @@ from typing import Any, Literal
 from langchain_core.messages import AIMessage, AnyMessage, HumanMessage, SystemMessage
 from langgraph.config import get_stream_writer
 from langgraph.runtime import Runtime
-from langgraph.types import interrupt
+from langgraph.types import Command, interrupt
 
 from simulator import grounding
 from simulator.assessment import assess_turn
@@ -39,13 +39,9 @@ __all__ = [
     "debrief",
     "direct",
     "open_scene",
-    "route_after_assess",
-    "route_after_character",
     "route_after_direct",
     "route_after_pause",
     "route_after_reply",
-    "route_after_screen",
-    "route_after_user",
     "safety_pause",
     "screen_turn",
     "user_turn",
@@ -101,11 +97,14 @@ def _stage(state: State, scenario: Scenario, event: str, who: Any) -> dict[str, 
     return update
 
 
-def user_turn(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
+def user_turn(
+    state: State, runtime: Runtime[Context]
+) -> Command[Literal["screen_turn", "user_turn", "grounding_pause", "debrief"]]:
     """Wait for the user. Resume with ``{"text": ...}`` to speak or ``{"end": True}``.
 
     In a scene with several characters ``{"step_back": persona_id}`` and
-    ``{"invite": persona_id}`` change who is present without taking a turn.
+    ``{"invite": persona_id}`` change who is present without taking a turn. A line
+    goes to the crisis screen; an end to the debrief.
     """
     answer = interrupt({"awaiting": "user", "turn": state.turn + 1})
     if isinstance(answer, str):
@@ -113,17 +112,19 @@ def user_turn(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     if not isinstance(answer, dict):
         raise TypeError(f"user_turn expects a dict or str to resume, got {type(answer).__name__}")
     if answer.get("end"):
-        return {"user_ended": True}
+        return Command(update={"user_ended": True}, goto="debrief")
     if answer.get("pause"):  # the user asks for a grounding pause; not a turn
         offered = {"turn": state.turn, "event": "offered", "trigger": "user", "matched": ""}
-        return {"action": "pause", "grounding": [offered]}
+        return Command(update={"action": "pause", "grounding": [offered]}, goto="grounding_pause")
     for event in ("step_back", "invite"):
         if event in answer:
-            return _stage(state, context_of(runtime).scenario, event, answer[event])
+            staged = _stage(state, context_of(runtime).scenario, event, answer[event])
+            return Command(update=staged, goto="user_turn")  # not a turn: the user again
     text = str(answer.get("text", "")).strip()
     if not text:
         raise ValueError("an empty user turn cannot be sent")
-    return {"messages": [HumanMessage(content=text)], "turn": state.turn + 1, "action": "line"}
+    line = {"messages": [HumanMessage(content=text)], "turn": state.turn + 1, "action": "line"}
+    return Command(update=line, goto="screen_turn")
 
 
 def _present(state: State, scenario: Scenario) -> list[str]:
@@ -137,8 +138,15 @@ def _last_character_line(messages: list[AnyMessage]) -> str:
     return ""
 
 
-def assess(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
-    """Move the hidden state and record goal evidence for the user's latest line."""
+def assess(
+    state: State, runtime: Runtime[Context]
+) -> Command[Literal["direct", "character_reply", "grounding_pause"]]:
+    """Move the hidden state and record goal evidence for the user's latest line.
+
+    Then the scene pauses to breathe if the words or the state got intense; otherwise
+    the director chooses who answers, or with one character it simply answers (the
+    director's step would only say so, and every step costs each turn time; issue #9).
+    """
     ctx = context_of(runtime)
     text = str(state.messages[-1].content)
     targets: list[str] | None = None
@@ -177,9 +185,10 @@ def assess(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         previous=state.values,
         log=state.grounding,
     )
-    if offered is not None:  # the scene pauses before anyone answers (route_after_assess)
+    if offered is not None:  # the scene pauses before anyone answers
         update["grounding"] = [offered]
-    return update
+        return Command(update=update, goto="grounding_pause")
+    return Command(update=update, goto="direct" if ctx.scenario.is_group else "character_reply")
 
 
 def _turn_lines(state: State) -> list[AIMessage]:
@@ -282,8 +291,15 @@ def _seen(message: AnyMessage, tag: str) -> AnyMessage:
     return view
 
 
-def character_reply(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
-    """The chosen character answers in voice; clean text is streamed as it arrives."""
+def character_reply(
+    state: State, runtime: Runtime[Context]
+) -> Command[Literal["direct", "user_turn", "debrief"]]:
+    """The chosen character answers in voice; clean text is streamed as it arrives.
+
+    Then, with several characters, the director picks who (if anyone) speaks next; with
+    one, its answer was the turn's only line: the user's turn, or the debrief if the
+    scene has reached its end (the director's step would only say so again).
+    """
     ctx = context_of(runtime)
     member = ctx.scenario.member(state.next_speaker or ctx.scenario.cast[0].persona_id)
     persona = member.persona
@@ -319,7 +335,10 @@ def character_reply(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     if stream.cut_off and not cleaner.done:
         raise ModelUnavailable("The model did not answer: the reply was cut off mid-stream.")
     text = "".join(parts).strip() or "..."
-    return {"messages": [AIMessage(content=text, name=persona.id)], "next_speaker": None}
+    update = {"messages": [AIMessage(content=text, name=persona.id)], "next_speaker": None}
+    # The reply changes neither the turn nor the hidden state, which the end depends on.
+    goto = "direct" if ctx.scenario.is_group else route_after_reply(state, runtime)
+    return Command(update=update, goto=goto)
 
 
 class _ModelStream:
@@ -361,12 +380,15 @@ def _previous_user_line(state: State) -> str | None:
     return str(said[-2].content) if len(said) > 1 else None
 
 
-def screen_turn(state: State) -> dict[str, Any]:
-    """Screen the user's line for real risk, locally, before the character may answer."""
+def screen_turn(state: State) -> Command[Literal["assess", "safety_pause"]]:
+    """Screen the user's line for real risk, locally, before the character may answer.
+
+    Real risk pauses the role-play (``safety_pause``); otherwise the line is assessed.
+    """
     line = state.messages[-1]
     result = screen(str(line.content), _previous_user_line(state))
     if not result.flagged:
-        return {}
+        return Command(goto="assess")
     # The line stays in the transcript, marked so the character never answers it.
     marked = HumanMessage(
         content=line.content,
@@ -379,7 +401,7 @@ def screen_turn(state: State) -> dict[str, Any]:
         "category": result.category,
         "matched": result.matched,
     }
-    return {"messages": [marked], "safety": [event]}
+    return Command(update={"messages": [marked], "safety": [event]}, goto="safety_pause")
 
 
 def safety_pause(state: State) -> dict[str, Any]:
@@ -414,31 +436,6 @@ def safety_pause(state: State) -> dict[str, Any]:
     }
 
 
-def route_after_user(
-    state: State,
-) -> Literal["screen_turn", "user_turn", "grounding_pause", "debrief"]:
-    if state.user_ended:
-        return "debrief"
-    if state.action == "pause":
-        return "grounding_pause"
-    return "user_turn" if state.action == "stage" else "screen_turn"
-
-
-def route_after_assess(
-    state: State, runtime: Runtime[Context]
-) -> Literal["direct", "character_reply", "grounding_pause"]:
-    if state.grounding_pending:
-        return "grounding_pause"
-    # With one character there is nobody to choose: it answers (it cannot step back).
-    # The director's step would only say so, and every step costs each turn time
-    # (issue #9).
-    return "direct" if context_of(runtime).scenario.is_group else "character_reply"
-
-
-def route_after_screen(state: State) -> Literal["assess", "safety_pause"]:
-    return "safety_pause" if state.paused else "assess"
-
-
 def route_after_pause(state: State) -> Literal["user_turn", "safety_pause", "debrief"]:
     if state.user_ended:
         return "debrief"
@@ -450,17 +447,6 @@ def route_after_direct(
 ) -> Literal["character_reply", "user_turn", "debrief"]:
     if state.next_speaker is not None:
         return "character_reply"
-    return route_after_reply(state, runtime)
-
-
-def route_after_character(
-    state: State, runtime: Runtime[Context]
-) -> Literal["direct", "user_turn", "debrief"]:
-    """With several characters the director picks who (if anyone) speaks next; with one,
-    its answer was the turn's only line, so the director's step would only say so again.
-    Skipping it saves a graph step on every turn (about 0.6 ms; issue #9)."""
-    if context_of(runtime).scenario.is_group:
-        return "direct"
     return route_after_reply(state, runtime)
 
 
