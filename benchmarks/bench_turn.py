@@ -6,7 +6,9 @@ once, compared in the same process with the same HTTP call made directly with th
 OpenAI client: each turn, the request body Rehearse sent (recorded off the wire) is
 sent again, streaming, so both sides pay the same for the same prompt. Reported:
 medians in milliseconds, the difference, the ratio, and how the overhead grows between
-the start of a session and 50 turns in.
+the start of a session and 50 turns in. Several sessions are played one after the
+other, so that "the last 10 turns" is a median of 10 turns per session, not of 10
+turns in all: one session's ten turns moved it by a millisecond or more between runs.
 
 The direct call goes through the OpenAI client the way Rehearse's own calls do
 (``rehearse.completions``: a plain transcript skips the client's schema walk, which
@@ -14,7 +16,7 @@ changes nothing in it, and the reply's pieces come as dicts instead of typed chu
 The same body through the stock ``client.chat.completions`` is timed too and reported
 beside it: what the walk and the typed pieces would cost, which neither side pays.
 
-    python -m benchmarks.bench_turn [--turns 50]
+    python -m benchmarks.bench_turn [--turns 50] [--sessions 5]
 """
 
 from __future__ import annotations
@@ -55,6 +57,10 @@ def _direct_turn(completions: Completions, body: bytes) -> None:
     assert text == REPLY
 
 
+def _say(rehearsal: Rehearsal, events: list[dict[str, Any]]) -> None:
+    events.extend(rehearsal.say(LINE))
+
+
 class _Clock:
     """Wall-clock and CPU seconds (this process, every thread) of each timed call."""
 
@@ -73,9 +79,10 @@ def _ms(seconds: float) -> float:
     return round(seconds * 1000, 2)
 
 
-def run(turns: int = 50) -> dict[str, Any]:
+def run(turns: int = 50, sessions: int = 5) -> dict[str, Any]:
     scene = long_test_scene(turns)
-    direct, through, stock = _Clock(), _Clock(), _Clock()
+    # One clock per turn number, each holding that turn of every session.
+    direct, through, stock = ([_Clock() for _ in range(turns)] for _ in range(3))
     with FakeOpenAI(reply=REPLY) as server, tempfile.TemporaryDirectory() as tmp:
         store = SessionStore(Path(tmp) / "bench.sqlite")
         client = openai.OpenAI(base_url=server.base_url, api_key="bench", max_retries=0)
@@ -84,40 +91,50 @@ def run(turns: int = 50) -> dict[str, Any]:
         bodies: list[bytes] = []  # what Rehearse sent, read off its own HTTP client
         wire = model.root_client._client
         wire.event_hooks = {**wire.event_hooks, "request": [lambda r: bodies.append(r.read())]}
-        rehearsal = Rehearsal.begin(store, scene, model, assessor="rules")
-        list(rehearsal.start())
-        events: list[dict[str, Any]] = []
-        for _ in range(turns):
-            through.time(lambda: events.extend(rehearsal.say(LINE)))
-            assert events[-1]["text"] == REPLY
-            # Right after, so that both see the same machine load at the same moment.
-            direct.time(partial(_direct_turn, quick, bodies[-1]))
-            stock.time(partial(_direct_turn, client.chat.completions, bodies[-1]))
+        for _ in range(sessions):
+            rehearsal = Rehearsal.begin(store, scene, model, assessor="rules")
+            list(rehearsal.start())
+            for turn in range(turns):
+                events: list[dict[str, Any]] = []
+                through[turn].time(partial(_say, rehearsal, events))
+                assert events[-1]["text"] == REPLY
+                # Right after, so that both see the same machine load at the same moment.
+                direct[turn].time(partial(_direct_turn, quick, bodies[-1]))
+                stock[turn].time(partial(_direct_turn, client.chat.completions, bodies[-1]))
         store.close()
     early, late = slice(0, 10), slice(turns - 10, turns)
     med = statistics.median
 
+    def pooled(clocks: list[_Clock], clock: str, part: slice = slice(None)) -> list[float]:
+        return [t for c in clocks[part] for t in getattr(c, clock)]
+
     def added(clock: str, part: slice = slice(None)) -> float:
-        return _ms(med(getattr(through, clock)[part]) - med(getattr(direct, clock)[part]))
+        return _ms(med(pooled(through, clock, part)) - med(pooled(direct, clock, part)))
 
     return {
         "turns": turns,
-        "direct_ms_median": _ms(med(direct.wall)),
-        "rehearse_ms_median": _ms(med(through.wall)),
+        "sessions": sessions,
+        "direct_ms_median": _ms(med(pooled(direct, "wall"))),
+        "rehearse_ms_median": _ms(med(pooled(through, "wall"))),
         "added_ms_median": added("wall"),
-        "ratio": round(med(through.wall) / med(direct.wall), 2),
+        "ratio": round(med(pooled(through, "wall")) / med(pooled(direct, "wall")), 2),
         "added_ms_first_10_turns": added("wall", early),
         "added_ms_last_10_turns": added("wall", late),
         # CPU time is what other work on a busy machine cannot inflate (waiting for the
         # disk, though, is not CPU time: the wall-clock figures include it).
-        "direct_cpu_ms_median": _ms(med(direct.cpu)),
-        "rehearse_cpu_ms_median": _ms(med(through.cpu)),
+        "direct_cpu_ms_median": _ms(med(pooled(direct, "cpu"))),
+        "rehearse_cpu_ms_median": _ms(med(pooled(through, "cpu"))),
         "added_cpu_ms_first_10_turns": added("cpu", early),
         "added_cpu_ms_last_10_turns": added("cpu", late),
         # The same request through the stock client, schema walk, typed pieces and all.
-        "stock_client_ms_median": _ms(med(stock.wall)),
-        "stock_client_ms_last_10_turns": _ms(med(stock.wall[late])),
-        "direct_ms_last_10_turns": _ms(med(direct.wall[late])),
+        "stock_client_ms_median": _ms(med(pooled(stock, "wall"))),
+        "stock_client_ms_last_10_turns": _ms(med(pooled(stock, "wall", late))),
+        "direct_ms_last_10_turns": _ms(med(pooled(direct, "wall", late))),
+        # The spread between sessions: each session's own last-10-turns figure.
+        "added_ms_last_10_turns_by_session": [
+            _ms(med([c.wall[n] for c in through[late]]) - med([c.wall[n] for c in direct[late]]))
+            for n in range(sessions)
+        ],
     }
 
 
@@ -127,7 +144,10 @@ def summary(r: dict[str, Any]) -> str:
         f"{r['rehearse_ms_median']:g} ms vs {r['direct_ms_median']:g} ms direct: "
         f"+{r['added_ms_median']:g} ms per turn (ratio {r['ratio']:g}); "
         f"+{r['added_ms_first_10_turns']:g} ms in the first 10 turns, "
-        f"+{r['added_ms_last_10_turns']:g} ms in the last 10 (goal < {GOAL_MS} ms: {met}); "
+        f"+{r['added_ms_last_10_turns']:g} ms in the last 10 (goal < {GOAL_MS} ms: {met}; "
+        f"{r['sessions']} sessions, each alone "
+        f"+{min(r['added_ms_last_10_turns_by_session']):g} to "
+        f"+{max(r['added_ms_last_10_turns_by_session']):g}); "
         f"CPU +{r['added_cpu_ms_first_10_turns']:g} ms early, "
         f"+{r['added_cpu_ms_last_10_turns']:g} ms late. The stock OpenAI client's schema "
         f"walk and typed pieces, which Rehearse's calls skip, would add "
@@ -139,7 +159,9 @@ def summary(r: dict[str, Any]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--turns", type=int, default=50)
-    result = run(parser.parse_args().turns)
+    parser.add_argument("--sessions", type=int, default=5)
+    args = parser.parse_args()
+    result = run(args.turns, args.sessions)
     for key, value in result.items():
         print(f"{key:>26}: {value}")
 

@@ -40,7 +40,13 @@ class Benchmark:
 
 
 BENCHMARKS = [
-    Benchmark("turn", "benchmarks.bench_turn", "Overhead per turn", {"turns": 50}, {"turns": 3}),
+    Benchmark(
+        "turn",
+        "benchmarks.bench_turn",
+        "Overhead per turn",
+        {"turns": 50, "sessions": 5},
+        {"turns": 3, "sessions": 1},
+    ),
     Benchmark(
         "first_token",
         "benchmarks.bench_first_token",

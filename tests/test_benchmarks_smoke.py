@@ -17,8 +17,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_turn_overhead_benchmark_runs() -> None:
-    result = bench_turn.run(turns=3)
-    assert result["turns"] == 3
+    result = bench_turn.run(turns=3, sessions=2)
+    assert result["turns"] == 3 and len(result["added_ms_last_10_turns_by_session"]) == 2
     assert result["direct_ms_median"] > 0 and result["rehearse_ms_median"] > 0
     assert result["ratio"] > 0 and result["stock_client_ms_median"] > 0
     assert "schema walk" in bench_turn.summary(result)
