@@ -12,6 +12,7 @@ studio's own::
     POST /api/v1/sessions                    {"scenario", "difficulty"?} -> 201, the opening
     GET  /api/v1/sessions/{id}               its status and transcript
     POST /api/v1/sessions/{id}/messages      {"text"} -> the reply and the run's events
+                                             (with Accept: text/event-stream, streamed)
     POST /api/v1/sessions/{id}/retry         ask the model again after a failure
     POST /api/v1/sessions/{id}/end           end the scene -> its debrief
 
@@ -21,6 +22,14 @@ not exist, or an unknown scenario, 400/422 for a body that is not what the endpo
 takes (the message names the field), 409 when the session is not in a state for that
 (finished, waiting for a retry), 503 when the model is down (the user's line is saved;
 POST .../retry). Never a traceback.
+
+A message sent with ``Accept: text/event-stream`` is answered as server-sent events,
+each piece of the reply as the model writes it (``event: token``), the run's other
+events as they happen (``line``, ``safety``, ...), and last ``done`` with the same JSON
+as the answer without streaming. A refusal, or a model that is down before its first
+piece, is the same JSON error as without streaming; a failure after the first piece is
+an ``error`` event (``{"error", "status"}``). A caller that goes away mid-reply stops
+the reply; the line stays saved for a retry.
 
 Two sessions' runs go on side by side; two runs of one session wait for each other
 (:meth:`Studio.exclusive`), as two tabs of the studio do. Every run takes one of the
@@ -33,9 +42,12 @@ the slots plus headroom, so the pool, not ``--concurrency``, is never what caps 
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import logging
-from collections.abc import Callable
+import threading
+from collections.abc import AsyncIterator, Callable
 from functools import partial
 from typing import Annotated, Any, Literal, TypeVar
 
@@ -44,7 +56,7 @@ import anyio.to_thread
 import gradio as gr
 from fastapi import APIRouter, Request
 from fastapi.encoders import jsonable_encoder
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError
 
 from simulator.errors import (
@@ -118,6 +130,7 @@ class _Api:
         self.auth = auth
         # Created here, outside any event loop: anyio binds it to the loop on first use.
         self.run_limiter = anyio.CapacityLimiter(run_threads(studio))
+        self._streaming: set[asyncio.Future[None]] = set()  # streamed turns still running
         self.router = router = APIRouter(prefix=PREFIX)
         router.add_api_route("/scenarios", self.scenarios, methods=["GET"])
         router.add_api_route("/sessions", self.sessions, methods=["GET"])
@@ -178,7 +191,9 @@ class _Api:
 
         return await self._answer(request, show)
 
-    async def say(self, request: Request, session_id: str) -> JSONResponse:
+    async def say(self, request: Request, session_id: str) -> Response:
+        if "text/event-stream" in request.headers.get("accept", ""):
+            return await self._stream_turn(request, session_id)
         return await self._run(request, session_id, "say")
 
     async def retry(self, request: Request, session_id: str) -> JSONResponse:
@@ -218,25 +233,89 @@ class _Api:
                 else:
                     events = list(rehearsal.retry(live=False))
                 status = rehearsal.status
-            return {
-                "session_id": rehearsal.session_id,
-                "status": status,
-                "reply": [
-                    {"name": e["name"], "text": e["text"]} for e in events if e["type"] == "line"
-                ],
-                # Tokens are the reply's pieces; the lines above hold them whole.
-                "events": [e for e in events if e["type"] != "token"],
-            }
+            return _turn_answer(rehearsal.session_id, status, events)
 
         return await self._answer(
             request,
             turn,
             body=MessageRequest if run == "say" else None,
             runs=True,
-            when_down=(
-                f"Your line is saved: POST {PREFIX}/sessions/{session_id}/retry to ask again."
-            ),
+            when_down=_line_saved(session_id),
         )
+
+    async def _stream_turn(self, request: Request, session_id: str) -> Response:
+        """A turn as server-sent events: the reply's pieces as the model writes them."""
+        try:
+            caller = self._caller(request)
+            body = await self._body(request, MessageRequest)
+        except Refusal as refusal:
+            return _error(refusal.status, refusal.message, refusal.headers)
+        loop = asyncio.get_running_loop()
+        items: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
+        gone = threading.Event()  # the caller stopped reading
+
+        def put(kind: str, item: Any) -> None:
+            loop.call_soon_threadsafe(items.put_nowait, (kind, item))
+
+        def turn() -> None:
+            try:
+                rehearsal, _info = self.studio.open(session_id, caller)
+                with self.studio.exclusive(rehearsal.session_id):
+                    seen: list[dict[str, Any]] = []
+                    # Closed when the caller goes: the reply stops at its next piece and
+                    # the line stays saved, as after a failed reply.
+                    with contextlib.closing(rehearsal.say(body.text)) as events:
+                        for event in events:
+                            if gone.is_set():
+                                return
+                            put("event", event)
+                            seen.append(event)
+                    status = rehearsal.status
+                put("done", _turn_answer(rehearsal.session_id, status, seen))
+            except Exception as exc:  # told to the caller, as JSON or as an event
+                put("error", exc)
+
+        # Its own task: the run goes on while the response streams, after this returns
+        # (held here until it ends: the event loop keeps only a weak reference to a task).
+        worker = asyncio.ensure_future(anyio.to_thread.run_sync(turn, limiter=self.run_limiter))
+        self._streaming.add(worker)
+        worker.add_done_callback(self._streaming.discard)
+        first = await items.get()
+        if first[0] == "error":  # nothing sent yet: a status code says it
+            return _error(*self._status_of(request, first[1], _line_saved(session_id)))
+
+        async def stream() -> AsyncIterator[str]:
+            try:
+                kind, item = first
+                while True:
+                    if kind == "event":
+                        yield _sse(item["type"], item)
+                    elif kind == "done":
+                        yield _sse("done", item)
+                        return
+                    else:
+                        status, message, _ = self._status_of(request, item, _line_saved(session_id))
+                        yield _sse("error", {"error": message, "status": status})
+                        return
+                    kind, item = await items.get()
+            finally:
+                gone.set()
+                await worker
+
+        return StreamingResponse(
+            stream(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"}
+        )
+
+    def _status_of(
+        self, request: Request, exc: Exception, when_down: str
+    ) -> tuple[int, str, dict[str, str] | None]:
+        """The status code, message and headers for an error a run raised."""
+        if isinstance(exc, Refusal):
+            return exc.status, exc.message, exc.headers
+        status, message = _explain(exc, when_down)
+        if status == 500:  # a bug or a broken file: the server's log keeps the traceback
+            log.error("REST API: %s %s failed", request.method, request.url.path, exc_info=exc)
+        return status, message, None
 
     def _caller(self, request: Request) -> gr.Request:
         """The signed-in user as the studio's handlers take one (they read ``username``)."""
@@ -298,6 +377,26 @@ class _Api:
                 log.exception("REST API: %s %s failed", request.method, request.url.path)
             return _error(status, message)
         return JSONResponse(jsonable_encoder(result), status_code=201 if created else 200)
+
+
+def _line_saved(session_id: str) -> str:
+    return f"Your line is saved: POST {PREFIX}/sessions/{session_id}/retry to ask again."
+
+
+def _turn_answer(session_id: str, status: str, events: list[dict[str, Any]]) -> dict[str, Any]:
+    """A turn's JSON answer: the reply lines, the status, and the run's other events."""
+    return {
+        "session_id": session_id,
+        "status": status,
+        "reply": [{"name": e["name"], "text": e["text"]} for e in events if e["type"] == "line"],
+        # Tokens are the reply's pieces; the lines above hold them whole.
+        "events": [e for e in events if e["type"] != "token"],
+    }
+
+
+def _sse(event: str, data: Any) -> str:
+    """One server-sent event; the data is one line of JSON."""
+    return f"event: {event}\ndata: {json.dumps(jsonable_encoder(data))}\n\n"
 
 
 def _explain(exc: Exception, when_down: str) -> tuple[int, str]:
