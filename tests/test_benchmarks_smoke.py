@@ -138,6 +138,7 @@ def test_first_token_benchmark_runs() -> None:
     # The reply cannot reach the screen before the model's first token does.
     assert result["browser_ms_median"] >= 50
     assert result["direct_client_ms_median"] >= 50
+    assert result["api_stream_ms_median"] >= 50  # through the JSON API's stream too
     assert "ms" in bench_first_token.summary(result)
 
 
