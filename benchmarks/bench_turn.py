@@ -7,8 +7,9 @@ OpenAI client: each turn, the request body Rehearse sent (recorded off the wire)
 sent again, streaming, so both sides pay the same for the same prompt. Reported:
 medians in milliseconds, the difference, the ratio, and how the overhead grows between
 the start of a session and 50 turns in. Several sessions are played one after the
-other, so that "the last 10 turns" is a median of 10 turns per session, not of 10
-turns in all: one session's ten turns moved it by a millisecond or more between runs.
+other, and "the last 10 turns" pools turns 41 to 50 of every session (50 samples with
+five): one session's ten turns alone moved the figure by a millisecond or more from
+run to run. Each session's own figure is reported too.
 
 The direct call goes through the OpenAI client the way Rehearse's own calls do
 (``rehearse.completions``: a plain transcript skips the client's schema walk, which
