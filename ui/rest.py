@@ -309,7 +309,7 @@ class _Api:
     def _status_of(
         self, request: Request, exc: Exception, when_down: str
     ) -> tuple[int, str, dict[str, str] | None]:
-        """The status code, message and headers for an error a run raised."""
+        """The status code, message and headers for an error a handler raised."""
         if isinstance(exc, Refusal):
             return exc.status, exc.message, exc.headers
         status, message = _explain(exc, when_down)
@@ -369,13 +369,8 @@ class _Api:
                 args.append(await self._body(request, body))
             limiter = self.run_limiter if runs else None
             result = await anyio.to_thread.run_sync(partial(work, *args), limiter=limiter)
-        except Refusal as refusal:
-            return _error(refusal.status, refusal.message, refusal.headers)
         except Exception as exc:  # every error leaves as a message, never as a traceback
-            status, message = _explain(exc, when_down)
-            if status == 500:  # a bug or a broken file: the server's log keeps the traceback
-                log.exception("REST API: %s %s failed", request.method, request.url.path)
-            return _error(status, message)
+            return _error(*self._status_of(request, exc, when_down))
         return JSONResponse(jsonable_encoder(result), status_code=201 if created else 200)
 
 
