@@ -27,6 +27,7 @@ import json
 import statistics
 import tempfile
 import time
+import urllib.parse
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,7 @@ from benchmarks import Skipped
 from simulator.catalog import Catalog
 from simulator.store import SessionStore
 from tests.conftest import DATA, long_test_scene
+from tests.event_stream import Stream
 from tests.fake_openai import FakeOpenAI
 from ui.serving import CHROMIUM, launch_chromium, release_event_loop, served
 
@@ -93,28 +95,19 @@ def _direct_first_token(client: openai.OpenAI) -> float:
 def _api_first_token(url: str, session: str, line: str) -> float:
     """Seconds from sending a streamed message to its first token event; the rest of the
     reply is read too, so that the turn is over when this returns."""
-    host, port = url.split("//", 1)[1].rstrip("/").split(":")
-    connection = http.client.HTTPConnection(host, int(port), timeout=20)
-    headers = {"Content-Type": "application/json", "Accept": "text/event-stream"}
+    stream = Stream(url, session, line)
     try:
-        started = time.perf_counter()
-        path = f"/api/v1/sessions/{session}/messages"
-        connection.request("POST", path, body=json.dumps({"text": line}), headers=headers)
-        answer = connection.getresponse()
-        first = None
-        while raw := answer.readline():
-            if first is None and raw.startswith(b"event: token"):
-                first = time.perf_counter() - started
-        if answer.status != 200 or first is None:
-            raise RuntimeError(f"the streamed message failed ({answer.status})")
-        return first
+        tokens = [at for name, _, at in stream.events() if name == "token"]
     finally:
-        connection.close()
+        stream.close()
+    if stream.status != 200 or not tokens:
+        raise RuntimeError(f"the streamed message failed ({stream.status})")
+    return tokens[0]
 
 
 def _api_session(url: str) -> str:
-    host, port = url.split("//", 1)[1].rstrip("/").split(":")
-    connection = http.client.HTTPConnection(host, int(port), timeout=20)
+    parts = urllib.parse.urlsplit(url)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=20)
     try:
         body = json.dumps({"scenario": "test-scene"})
         connection.request("POST", "/api/v1/sessions", body=body)
