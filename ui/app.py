@@ -25,9 +25,18 @@ in between cannot redirect the second click). The same for "Forget everything…
 from __future__ import annotations
 
 import os
+import sys
 
 # Before gradio is imported: no usage reports or version checks leave this machine.
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+# Gradio's queue keeps a record of its last 10,000 events for its /monitoring dashboard
+# (which the studio turns off) and, after every event, rebuilds a pandas summary of them
+# all: 12 ms of CPU an event once a studio has been up a while, three or four events a
+# browser turn. A Gradio API turn cost 2.6 times what it did on a fresh server
+# (benchmarks/bench_uptime.py, issue #9). So: one record kept, and never summarised.
+# Read when the queue is made; an operator's own setting wins.
+os.environ.setdefault("GRADIO_ANALYTICS_MAX_EVENTS", "1")
+os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", str(sys.maxsize))
 
 import tempfile
 from collections.abc import Callable, Iterator
@@ -148,6 +157,8 @@ class StudioBlocks(gr.Blocks):
         kwargs.setdefault("footer_links", [])
         # Runs would otherwise be kept in the browser's storage: practice stays private.
         kwargs.setdefault("run_history", False)
+        # Gradio's traffic dashboard: its summary is never computed here (see the top).
+        kwargs.setdefault("enable_monitoring", False)
         kwargs.setdefault("server_name", "127.0.0.1")
         kwargs.setdefault("auth_message", "Sign in to your practice room.")
         # Gradio runs each handler in a thread of a pool of 40: with more model calls
