@@ -149,7 +149,12 @@ class _Server:
     """``python -m rehearse serve`` in its own process, with its own data directory."""
 
     def __init__(
-        self, model_url: str, home: Path, concurrency: int | None, database: str | None = None
+        self,
+        model_url: str,
+        home: Path,
+        concurrency: int | None,
+        database: str | None = None,
+        env: dict[str, str] | None = None,
     ) -> None:
         home.mkdir(parents=True, exist_ok=True)
         self.port = free_port()
@@ -161,6 +166,7 @@ class _Server:
             "OPENAI_API_KEY": "bench",
             "REHEARSE_MAX_RETRIES": "0",
             "GRADIO_ANALYTICS_ENABLED": "False",
+            **(env or {}),
         }
         if database is not None:
             env["REHEARSE_DATABASE_URL"] = database

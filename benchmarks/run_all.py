@@ -68,6 +68,13 @@ BENCHMARKS = [
         },
     ),
     Benchmark(
+        "uptime",
+        "benchmarks.bench_uptime",
+        "A studio up a while (after many events)",
+        {"events": 10_000, "turns": 30},
+        {"events": 40, "turns": 3},
+    ),
+    Benchmark(
         "local_model",
         "benchmarks.bench_local_model",
         "Embedded model, tokens per second",
