@@ -1,19 +1,24 @@
-"""A studio that has been up a while: does a turn cost more after many events?
+"""A studio that has been up a while: does a turn cost more after many events, and does
+the server's memory keep growing?
 
 ``rehearse serve`` runs in its own process (as in :mod:`benchmarks.bench_concurrency`),
 against the fake OpenAI-compatible server answering at once. One user plays ``turns``
 turns through Gradio's API, one after the other, and the server's CPU time per turn is
-read from ``/proc``; then ``events`` cheap calls (``list_scenarios``, from eight clients at
-once) go through Gradio's queue, as a day of use would send; then the same number of
-turns again. Reported: CPU and wall time per turn fresh and after, their ratio (the
-baseline is the same server, fresh), and the server's CPU per cheap call over the first
-and the last tenth of them.
+read from ``/proc``. Then a day of use: ``events`` cheap calls (``list_scenarios``) from
+``visitors`` Gradio sessions (a browser tab, or an API client, is one), eight at a
+time, in ten batches. Then the same number of turns again. Reported: CPU and wall time
+per turn fresh and after, their ratio (the baseline is the same server, fresh), the
+server's CPU per cheap call in the first and the last batch, and its resident memory
+before and after the day.
 
-Gradio's queue keeps a record of its last 10,000 events and rebuilt a pandas summary of
-them after each one, so the full run sends that many. ``--gradio-defaults`` serves with
-Gradio's own settings for it instead of the studio's (``ui/app.py``), to compare.
+Gradio's queue kept a record of its last 10,000 events and rebuilt a pandas summary of
+them after each one, and Gradio keeps each session's copy of the page's state until
+10,000 newer sessions have come; the full run sends 10,000 events from 2,000 sessions.
+``--gradio-defaults`` serves with Gradio's own settings for its event history instead of
+the studio's (``ui/app.py``), to compare.
 
-    python -m benchmarks.bench_uptime [--events 10000] [--turns 30] [--gradio-defaults]
+    python -m benchmarks.bench_uptime [--events 10000] [--visitors 2000] [--turns 30]
+                                      [--gradio-defaults]
 """
 
 from __future__ import annotations
@@ -27,7 +32,15 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from benchmarks.bench_concurrency import REPLY, _call, _cpu_seconds, _send, _Server, _start
+from benchmarks.bench_concurrency import (
+    REPLY,
+    _call,
+    _cpu_seconds,
+    _rss_kib,
+    _send,
+    _Server,
+    _start,
+)
 from tests.fake_openai import FakeOpenAI
 
 __all__ = ["run", "summary"]
@@ -58,42 +71,50 @@ def _turns(server: _Server, turns: int) -> dict[str, float]:
     }
 
 
-def _events(server: _Server, events: int) -> tuple[float, float]:
-    """``events`` cheap calls from eight clients at once: the server's CPU per call (ms)
-    over the first tenth of them and over the last tenth."""
-    tenth = max(1, events // 10)
-    batches = [tenth, events - 2 * tenth, tenth]
+def _events(server: _Server, events: int, visitors: int) -> dict[str, float]:
+    """``events`` cheap calls from ``visitors`` Gradio sessions (browser tabs opened over
+    a day, each making its share of the calls), eight at a time, in ten batches: the
+    server's CPU per call over the first batch and the last, and its memory."""
+    pid = server.process.pid
+    calls = max(1, events // visitors)
+    batch = max(1, visitors // 10)
     per_call: list[float] = []
+    rss_before = _rss_kib(pid)
+
+    def visitor(j: int) -> None:
+        for _ in range(calls):
+            _call(server.base, "list_scenarios", tab=f"visitor-{j}")
+
     with ThreadPoolExecutor(CLIENTS) as pool:
-        # Each client's first call makes its Gradio session (20 ms): not part of the figure.
-        list(
-            pool.map(
-                lambda k: _call(server.base, "list_scenarios", tab=f"client-{k}"), range(CLIENTS)
-            )
-        )
-        for size in batches:
-            cpu = -_cpu_seconds(server.process.pid)
-
-            def client(k: int, size: int = size) -> None:
-                for _ in range(k, size, CLIENTS):  # each its own Gradio session
-                    _call(server.base, "list_scenarios", tab=f"client-{k}")
-
-            list(pool.map(client, range(CLIENTS)))
-            cpu += _cpu_seconds(server.process.pid)
-            per_call.append(cpu / size * 1000 if size else 0.0)
-    return round(per_call[0], 2), round(per_call[2], 2)
+        for first in range(0, visitors, batch):
+            chosen = range(first, min(first + batch, visitors))
+            cpu = -_cpu_seconds(pid)
+            list(pool.map(visitor, chosen))
+            cpu += _cpu_seconds(pid)
+            per_call.append(cpu / (len(chosen) * calls) * 1000)
+    rss_after = _rss_kib(pid)
+    return {
+        "cpu_ms_per_event_first_batch": round(per_call[0], 2),
+        "cpu_ms_per_event_last_batch": round(per_call[-1], 2),
+        "rss_mib_before": round(rss_before / 1024, 1),
+        "rss_mib_after": round(rss_after / 1024, 1),
+        "rss_kib_per_visitor": round((rss_after - rss_before) / visitors, 1),
+    }
 
 
-def run(events: int = 10_000, turns: int = 30, gradio_defaults: bool = False) -> dict[str, Any]:
+def run(
+    events: int = 10_000, visitors: int = 2_000, turns: int = 30, gradio_defaults: bool = False
+) -> dict[str, Any]:
     with FakeOpenAI(reply=REPLY) as model, tempfile.TemporaryDirectory() as tmp:
         env = GRADIO_DEFAULTS if gradio_defaults else None
         server = _Server(model.base_url, Path(tmp), None, env=env)
         try:
-            # Warm-up: the first session and turn load what every later one reuses.
-            _send(server.base, _start(server.base, "user", "gradio"), "Hello.", "user", "gradio")
+            # Warm-up: the first sessions and turns load what every later one reuses (with
+            # a single turn, the fresh figure came out up to 1.4 times the later one).
+            _turns(server, SESSIONS * 2)
             fresh = _turns(server, turns)
             started = time.perf_counter()
-            first, last = _events(server, events)
+            day = _events(server, events, visitors)
             seconds = time.perf_counter() - started
             after = _turns(server, turns)
         finally:
@@ -101,14 +122,14 @@ def run(events: int = 10_000, turns: int = 30, gradio_defaults: bool = False) ->
     return {
         "settings": "Gradio's defaults" if gradio_defaults else "the studio's",
         "events": events,
+        "visitors": visitors,
         "turns": turns,
         "fresh": fresh,
         "after": after,
         "cpu_ratio": round(after["cpu_ms_per_turn"] / fresh["cpu_ms_per_turn"], 2),
         "wall_ratio": round(after["wall_ms_median"] / fresh["wall_ms_median"], 2),
         "events_seconds": round(seconds, 1),
-        "cpu_ms_per_event_first_tenth": first,
-        "cpu_ms_per_event_last_tenth": last,
+        **day,
     }
 
 
@@ -119,16 +140,20 @@ def summary(r: dict[str, Any]) -> str:
         f"{r['after']['cpu_ms_per_turn']} ms after {r['events']:,} events: "
         f"{r['cpu_ratio']}x (goal <= {GOAL}x: {'met' if met else 'NOT met'}); wall "
         f"{r['fresh']['wall_ms_median']} and {r['after']['wall_ms_median']} ms "
-        f"({r['wall_ratio']}x); a cheap call {r['cpu_ms_per_event_first_tenth']} ms of CPU "
-        f"in the first tenth of the events, {r['cpu_ms_per_event_last_tenth']} ms in the "
-        f"last ({r['events_seconds']} s for all); {r['settings']} settings for Gradio's "
-        "event history"
+        f"({r['wall_ratio']}x). The events came from {r['visitors']:,} tabs: a cheap call "
+        f"{r['cpu_ms_per_event_first_batch']} ms of CPU in the first tenth, "
+        f"{r['cpu_ms_per_event_last_batch']} ms in the last ({r['events_seconds']} s for "
+        f"all); server memory {r['rss_mib_before']} MiB before, {r['rss_mib_after']} MiB "
+        f"after ({r['rss_kib_per_visitor']:,} KiB a tab); {r['settings']} settings"
     )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=10_000)
+    parser.add_argument(
+        "--visitors", type=int, default=2_000, help="Gradio sessions they come from"
+    )
     parser.add_argument("--turns", type=int, default=30)
     parser.add_argument(
         "--gradio-defaults",
@@ -136,7 +161,7 @@ def main() -> None:
         help="serve with Gradio's own event-history settings, to compare",
     )
     args = parser.parse_args()
-    result = run(args.events, args.turns, args.gradio_defaults)
+    result = run(args.events, args.visitors, args.turns, args.gradio_defaults)
     print(json.dumps(result, indent=2))
     print(summary(result))
 

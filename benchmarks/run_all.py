@@ -71,8 +71,8 @@ BENCHMARKS = [
         "uptime",
         "benchmarks.bench_uptime",
         "A studio up a while (after many events)",
-        {"events": 10_000, "turns": 30},
-        {"events": 40, "turns": 3},
+        {"events": 10_000, "visitors": 2_000, "turns": 30},
+        {"events": 40, "visitors": 8, "turns": 3},
     ),
     Benchmark(
         "local_model",

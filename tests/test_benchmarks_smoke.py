@@ -102,12 +102,13 @@ def test_concurrency_benchmark_runs(api: str, name: str) -> None:
 def test_uptime_benchmark_runs() -> None:
     from benchmarks import bench_uptime
 
-    result = bench_uptime.run(events=40, turns=3)
-    assert result["events"] == 40 and result["turns"] == 3
+    result = bench_uptime.run(events=40, visitors=8, turns=3)
+    assert (result["events"], result["visitors"], result["turns"]) == (40, 8, 3)
     assert result["settings"] == "the studio's"
     for when in ("fresh", "after"):
         assert result[when]["cpu_ms_per_turn"] > 0 and result[when]["wall_ms_median"] > 0
-    assert result["cpu_ratio"] > 0 and result["cpu_ms_per_event_last_tenth"] >= 0
+    assert result["cpu_ratio"] > 0 and result["cpu_ms_per_event_last_batch"] >= 0
+    assert result["rss_mib_before"] > 0 and result["rss_mib_after"] > 0
     assert "after 40 events" in bench_uptime.summary(result)
 
 

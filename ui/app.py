@@ -138,6 +138,13 @@ footer { display: none !important; }
 """
 
 MODEL = "model"  # the concurrency group of every event that calls the model
+# Gradio keeps, for each browser tab (and each API client), its own copy of the page's
+# state and configuration: about 0.5 MB for the studio's 300-odd components, made on
+# the tab's first event. By default it keeps 10,000 of them, so a studio left running
+# grew by half a megabyte each time someone opened or reloaded it, towards 5 GB
+# (benchmarks/bench_uptime.py, issue #9). The least recently used goes first: a closed
+# tab, or one that stayed idle while this many others were used.
+TABS_KEPT = 500
 
 
 class StudioBlocks(gr.Blocks):
@@ -159,6 +166,7 @@ class StudioBlocks(gr.Blocks):
         kwargs.setdefault("run_history", False)
         # Gradio's traffic dashboard: its summary is never computed here (see the top).
         kwargs.setdefault("enable_monitoring", False)
+        kwargs.setdefault("state_session_capacity", TABS_KEPT)
         kwargs.setdefault("server_name", "127.0.0.1")
         kwargs.setdefault("auth_message", "Sign in to your practice room.")
         # Gradio runs each handler in a thread of a pool of 40: with more model calls
