@@ -99,9 +99,6 @@ class BrokenChatModel(GenericFakeChatModel):
 
 # The warnings a test of the studio served over HTTP lets pass (``pytestmark``).
 SERVED_STUDIO_WARNINGS = [
-    # Gradio's queue sets a pandas option that pandas 3 deprecates, on every event.
-    pytest.mark.filterwarnings("ignore:'future.no_silent_downcasting':DeprecationWarning"),
-    pytest.mark.filterwarnings("ignore::pandas.errors.Pandas4Warning"),
     # Sockets the HTTP client and server threads leave to the garbage collector.
     pytest.mark.filterwarnings("ignore::ResourceWarning"),
     pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning"),
