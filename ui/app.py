@@ -32,8 +32,9 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 # Gradio's queue keeps a record of its last 10,000 events for its /monitoring dashboard
 # (which the studio turns off) and, after every event, rebuilds a pandas summary of them
 # all: 12 ms of CPU an event once a studio has been up a while, three or four events a
-# browser turn. A Gradio API turn cost 2.6 times what it did on a fresh server
-# (benchmarks/bench_uptime.py, issue #9). So: one record kept, and never summarised.
+# browser turn. After a day's 10,000 events a Gradio API turn cost 2.3 times what it
+# did on a fresh server (benchmarks/bench_uptime.py, issue #9). So: one record kept,
+# and never summarised.
 # Read when the queue is made; an operator's own setting wins.
 os.environ.setdefault("GRADIO_ANALYTICS_MAX_EVENTS", "1")
 os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", str(sys.maxsize))
