@@ -147,7 +147,7 @@ def run(
                 server.stop()
     after, fresh = old.figures(), new.figures()
     return {
-        "settings": "Gradio's defaults" if gradio_defaults else "the studio's",
+        "settings": "Gradio's own" if gradio_defaults else "the studio's",
         "events": events,
         "visitors": visitors,
         "turns": old.played,
@@ -172,7 +172,8 @@ def summary(r: dict[str, Any]) -> str:
         f"{r['cpu_ms_per_event_first_batch']} ms of CPU in the first tenth, "
         f"{r['cpu_ms_per_event_last_batch']} ms in the last ({r['events_seconds']} s for "
         f"all); server memory {r['rss_mib_before']} MiB before, {r['rss_mib_after']} MiB "
-        f"after ({r['rss_kib_per_visitor']:,} KiB a tab); {r['settings']} settings"
+        f"after ({r['rss_kib_per_visitor']:,} KiB a tab on average); {r['settings']} "
+        "settings for Gradio's event history"
     )
 
 
