@@ -22,12 +22,10 @@ with ``Accept: text/event-stream``): from sending the request to reading the fir
 from __future__ import annotations
 
 import argparse
-import http.client
 import json
 import statistics
 import tempfile
 import time
-import urllib.parse
 from pathlib import Path
 from typing import Any
 
@@ -37,8 +35,8 @@ from benchmarks import Skipped
 from simulator.catalog import Catalog
 from simulator.store import SessionStore
 from tests.conftest import DATA, long_test_scene
-from tests.event_stream import Stream
 from tests.fake_openai import FakeOpenAI
+from tests.rest_client import Api, Stream
 from ui.serving import CHROMIUM, launch_chromium, release_event_loop, served
 
 __all__ = ["run", "summary"]
@@ -105,17 +103,6 @@ def _api_first_token(url: str, session: str, line: str) -> float:
     return tokens[0]
 
 
-def _api_session(url: str) -> str:
-    parts = urllib.parse.urlsplit(url)
-    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=20)
-    try:
-        body = json.dumps({"scenario": "test-scene"})
-        connection.request("POST", "/api/v1/sessions", body=body)
-        return str(json.loads(connection.getresponse().read())["session_id"])
-    finally:
-        connection.close()
-
-
 def run(turns: int = 10, delay: float = 0.2) -> dict[str, Any]:
     if not CHROMIUM.exists():
         raise Skipped(f"{CHROMIUM} is missing (apt-get install chromium)")
@@ -156,7 +143,7 @@ def run(turns: int = 10, delay: float = 0.2) -> dict[str, Any]:
                     if turn > 1:  # the first turn loads what the others reuse
                         measured.append(ms / 1000)
                 browser.close()
-                session = _api_session(url)
+                session = Api(url).start()
                 for turn in range(1, turns + 2):
                     seconds = _api_first_token(url, session, f"Line {turn}: and then?")
                     streamed_direct.append(_direct_first_token(client))

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import base64
-import json
 import threading
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from typing import Any
 
@@ -17,6 +13,7 @@ from simulator.catalog import Catalog
 from simulator.store import SessionStore
 from tests.conftest import SERVED_STUDIO_WARNINGS
 from tests.fake_openai import FakeOpenAI
+from tests.rest_client import Api
 from ui.app import create_app
 from ui.serving import served
 
@@ -25,36 +22,6 @@ pytestmark = [pytest.mark.usefixtures("gradio_loop_released"), *SERVED_STUDIO_WA
 REPLY = "I hear you, and I want to get this right."
 ALICE = ("alice", "wonderland")
 BOB = ("bob", "builder")
-
-
-class Api:
-    """Calls to one served studio's /api/v1, as one user (or nobody)."""
-
-    def __init__(self, url: str, user: tuple[str, str] | None = None) -> None:
-        self.url = url.rstrip("/") + "/api/v1"
-        self.user = user
-
-    def call(
-        self, method: str, path: str, body: Any = None, *, raw: bytes | None = None
-    ) -> tuple[int, Any, dict[str, str]]:
-        headers = {"Content-Type": "application/json"}
-        if self.user is not None:
-            token = base64.b64encode(":".join(self.user).encode()).decode()
-            headers["Authorization"] = f"Basic {token}"
-        data = raw if raw is not None else (None if body is None else json.dumps(body).encode())
-        request = urllib.request.Request(self.url + path, data=data, method=method, headers=headers)
-        try:
-            with urllib.request.urlopen(request, timeout=60) as answer:
-                return answer.status, json.load(answer), dict(answer.headers)
-        except urllib.error.HTTPError as error:
-            text = error.read().decode()
-            assert "Traceback" not in text
-            return error.code, json.loads(text), dict(error.headers)
-
-    def start(self, scenario: str = "test-scene", **more: str) -> str:
-        status, body, _ = self.call("POST", "/sessions", {"scenario": scenario, **more})
-        assert status == 201, body
-        return str(body["session_id"])
 
 
 @pytest.fixture

@@ -10,9 +10,9 @@ import pytest
 from simulator.catalog import Catalog
 from simulator.store import SessionStore
 from tests.conftest import SERVED_STUDIO_WARNINGS
-from tests.event_stream import Stream
 from tests.fake_openai import FakeOpenAI
-from tests.test_rest_api import ALICE, Api, studio
+from tests.rest_client import Api, Stream
+from tests.test_rest_api import ALICE, studio
 from ui.serving import served
 
 pytestmark = [pytest.mark.usefixtures("gradio_loop_released"), *SERVED_STUDIO_WARNINGS]
