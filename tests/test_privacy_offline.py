@@ -161,7 +161,7 @@ def test_a_whole_cli_session_runs_with_the_network_cut_off(
         for e in events
     ), events
     # ...the model server listened on loopback only...
-    server = [e for e in events if "llama_cpp" in e["argv"] and e["event"] == "socket.bind"]
+    server = [e for e in events if "llama_server" in e["argv"] and e["event"] == "socket.bind"]
     assert server and all(is_loopback(e.get("host")) for e in server), events
     # ...and nothing, in either process, reached, looked up or listened on anything else.
     assert_only_loopback(events)
