@@ -47,7 +47,7 @@ GOAL_MS = 50
 # Resolves with the milliseconds from the click to the frame after the reply's first
 # character appeared in the chat (a new bot message with more than the speaker's name).
 _TIMED_SEND = """
-(line) => new Promise((resolve) => {
+(line) => new Promise((resolve, reject) => {
   const chat = document.querySelector('#chat');
   const before = chat.querySelectorAll('.message.bot').length;
   const box = document.querySelector('#say textarea');
@@ -68,6 +68,14 @@ _TIMED_SEND = """
     }
   });
   seen.observe(chat, {childList: true, subtree: true, characterData: true});
+  // page.evaluate itself never gives up: without this a lost turn hangs the run.
+  setTimeout(() => {
+    seen.disconnect();
+    const toasts = document.querySelectorAll('[data-testid="toast-body"]');
+    const said = [...toasts].map(t => t.innerText);
+    reject(new Error(`no reply within 20 s; the box holds ${JSON.stringify(box.value)}, `
+      + `the page says ${JSON.stringify(said)}`));
+  }, 20000);
   setTimeout(() => {
     t0 = performance.now();
     send.click();
