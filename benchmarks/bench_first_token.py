@@ -140,7 +140,7 @@ def run(turns: int = 10, delay: float = 0.2) -> dict[str, Any]:
                 page.set_default_timeout(20_000)
                 page.goto(url)
                 page.get_by_role("button", name="Start this scene").click()
-                page.locator("#chat .message.bot").first.wait_for()
+                page.locator("#practice-heading").get_by_text("your turn 1 ").wait_for()
                 for turn in range(1, turns + 2):
                     ms = page.evaluate(_TIMED_SEND, f"Line number {turn}: how are you?")
                     # The turn is over (saved, the heading moved on) before the next one.
