@@ -5,9 +5,9 @@ server (llama-cpp-python's own ``main``), with one change on CPUs where ggml wou
 multiply with Intel's AMX tiles: the model's weights stay in plain CPU buffers.
 
 Why: ggml's AMX path crashes the server with a segmentation fault on the first request
-on some Sapphire Rapids machines (``ldtilecfg`` in ``ggml_backend_amx_mul_mat``; the
-machine this project was tested on on 2026-12-03 is one). Upstream this is
-ggml-org/llama.cpp#20824, and ggml-org/llama.cpp#26954 proposes a fix (the
+on some Sapphire Rapids machines (``ldtilecfg`` in ``ggml_backend_amx_mul_mat``; seen
+on this project's 2-core Xeon on 2026-12-03, where every end-to-end test failed). It is
+ggml-org/llama.cpp#20824 upstream, and ggml-org/llama.cpp#26954 proposes a fix (the
 tile configuration must not live on the stack, and each worker thread must ask the
 kernel for the tile state). The crash depends on the machine, not the model, and
 nothing tells in advance, so wherever ggml would use AMX at all the weights are kept out
