@@ -5,6 +5,8 @@ starts llama-cpp-python's server (``python -m rehearse.llama_server``: the same 
 ``python -m llama_cpp.server``, kept off the AMX path that crashes on some Intel CPUs) on
 a free loopback port, waits until it answers, and stops it on exit, so the embedded
 model is reached through exactly the same ``ChatOpenAI`` path as any remote endpoint.
+A server that dies on its own is started again on the same port, a few times at most,
+so that the user's next try (``/retry``, the studio's Retry) finds it answering.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -26,6 +29,7 @@ from simulator.paths import home, private_dir, private_file
 __all__ = ["LocalModelServer", "gguf_path"]
 
 GGUF_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
+_SERVER = "the embedded model server"
 
 
 def gguf_path() -> Path:
@@ -56,6 +60,10 @@ def _free_port() -> int:
 class LocalModelServer:
     """A llama.cpp server process on 127.0.0.1, for the lifetime of a ``with`` block."""
 
+    # Restarts after the server died on its own. A model that crashes on every request
+    # would otherwise be restarted for ever; after these the failure stays visible.
+    max_restarts = 3
+
     def __init__(
         self,
         model: Path | None = None,
@@ -70,11 +78,20 @@ class LocalModelServer:
         self.progress = progress
         self.port = 0
         self._process: subprocess.Popen[bytes] | None = None
+        self._stopping = threading.Event()
+        self._lock = threading.Lock()  # a restart and stop() never overlap
+        self.restarts = 0
         self.log_path = home() / "logs" / "local-model.log"
 
     @property
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}/v1"
+
+    @property
+    def pid(self) -> int | None:
+        """The server process's id while it runs (a restart gives a new one)."""
+        process = self._process
+        return None if process is None else process.pid
 
     def _say(self, text: str) -> None:
         if self.progress is not None:
@@ -85,6 +102,18 @@ class LocalModelServer:
         private_dir(self.log_path.parent)
         private_file(self.log_path)  # owner-only, like everything in the data directory
         self.port = _free_port()
+        self._stopping.clear()
+        self._say("Starting the embedded model (SmolLM2-135M-Instruct) ")
+        try:
+            self._wait_until_ready(self._launch())
+        except LocalModelError:
+            self.stop()  # forgets the process; its exit code is in the message
+            raise
+        self._say(" ready.\n")
+        threading.Thread(target=self._watch, name="rehearse-local-model", daemon=True).start()
+        return self
+
+    def _launch(self) -> subprocess.Popen[bytes]:
         threads = max(1, min(4, os.cpu_count() or 1))
         command = [
             sys.executable,
@@ -101,22 +130,49 @@ class LocalModelServer:
             "--n_threads",
             str(threads),
         ]
-        self._say("Starting the embedded model (SmolLM2-135M-Instruct) ")
         with open(self.log_path, "ab") as log:
             self._process = subprocess.Popen(
                 command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
             )
-        self._wait_until_ready()
-        self._say(" ready.\n")
-        return self
+        return self._process
 
-    def _wait_until_ready(self) -> None:
-        assert self._process is not None
+    def _watch(self) -> None:
+        """Start the server again, on the same port, whenever it exits without stop()."""
+        while (process := self._process) is not None:
+            code = process.wait()
+            if self.restarts >= self.max_restarts:
+                if not self._stopping.is_set():
+                    self._log(f"{_SERVER} exited (code {code}); not restarted again (the limit)")
+                return
+            with self._lock:
+                if self._stopping.is_set() or process is not self._process:
+                    return
+                self.restarts += 1
+                self._log(
+                    f"{_SERVER} exited (code {code}); restart {self.restarts} on the same port"
+                )
+                process = self._launch()
+            progress, self.progress = self.progress, None  # no dots in the middle of a scene
+            try:
+                self._wait_until_ready(process)
+            except LocalModelError as exc:
+                if not self._stopping.is_set():
+                    self._log(str(exc))
+                # Not left running if it never got ready; if it died while starting,
+                # the loop's wait sees that as one more exit, up to the limit.
+                process.kill()
+            finally:
+                self.progress = progress
+
+    def _log(self, text: str) -> None:
+        with open(self.log_path, "a", encoding="utf-8") as log:
+            log.write(f"rehearse: {text}\n")
+
+    def _wait_until_ready(self, process: subprocess.Popen[bytes]) -> None:
         deadline = time.monotonic() + self.startup_timeout
         while time.monotonic() < deadline:
-            code = self._process.poll()
+            code = process.poll()
             if code is not None:
-                self.stop()  # forgets the process, so the exit code is kept first
                 raise LocalModelError(
                     f"The embedded model server exited (code {code}); see {self.log_path}"
                 )
@@ -128,14 +184,15 @@ class LocalModelServer:
                 pass
             self._say(".")
             time.sleep(0.25)
-        self.stop()
         raise LocalModelError(
             f"The embedded model did not start within {self.startup_timeout:.0f} s; "
             f"see {self.log_path}"
         )
 
     def stop(self) -> None:
-        process, self._process = self._process, None
+        self._stopping.set()  # before the process goes, so that _watch lets it go
+        with self._lock:
+            process, self._process = self._process, None
         if process is None or process.poll() is not None:
             return
         process.terminate()

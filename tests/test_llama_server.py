@@ -16,6 +16,7 @@ import pytest
 
 from rehearse.llama_server import ggml_uses_amx
 from rehearse.local_model import LocalModelServer, gguf_path
+from tests.test_local_model_restart import ask
 
 # ggml's system info as llama.cpp printed it on this project's Xeon (Sapphire Rapids),
 # and the same CPU as ggml would describe it without AMX.
@@ -61,19 +62,9 @@ def test_a_model_loaded_after_the_switch_keeps_its_weights_in_plain_buffers() ->
 
 @pytest.mark.e2e
 def test_the_served_model_answers_without_an_amx_buffer(rehearse_home: Path) -> None:
-    import urllib.request
-
     with LocalModelServer() as server:
-        request = urllib.request.Request(
-            f"{server.base_url}/chat/completions",
-            data=json.dumps(
-                {"messages": [{"role": "user", "content": "Say hello."}], "max_tokens": 8}
-            ).encode(),
-            headers={"Content-Type": "application/json"},
-        )
-        with urllib.request.urlopen(request, timeout=120) as answer:
-            reply = json.load(answer)
+        reply = ask(server)
         log = server.log_path.read_text(encoding="utf-8", errors="replace")
-    assert reply["choices"][0]["message"]["content"].strip()
+    assert reply.strip()
     assert "model buffer size" in log  # llama.cpp says where each weight went
     assert "AMX model buffer" not in log
