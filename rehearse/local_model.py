@@ -11,6 +11,7 @@ so that the user's next try (``/retry``, the studio's Retry) finds it answering.
 
 from __future__ import annotations
 
+import http.client
 import importlib.util
 import json
 import os
@@ -180,8 +181,8 @@ class LocalModelServer:
                 with urllib.request.urlopen(f"{self.base_url}/models", timeout=1) as reply:
                     if json.load(reply).get("data"):
                         return
-            except OSError:
-                pass
+            except (OSError, http.client.HTTPException, ValueError):
+                pass  # not up yet, or it died mid-answer (the next poll sees that)
             self._say(".")
             time.sleep(0.25)
         raise LocalModelError(

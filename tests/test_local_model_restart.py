@@ -79,3 +79,39 @@ def test_a_server_that_keeps_dying_is_left_down(
         assert server.restarts == 1
     log = server.log_path.read_text(encoding="utf-8", errors="replace")
     assert "exited (code -9); not restarted again (the limit)" in log
+
+
+def test_a_server_dying_mid_answer_while_starting_is_an_exit_not_a_crash(
+    rehearse_home: Path,
+) -> None:
+    # The CI run that found this killed the server while the restart's readiness check
+    # was reading its answer: http.client raised IncompleteRead in the watcher's thread.
+    import socket
+    import threading
+
+    from rehearse import local_model
+
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def answer_half() -> None:
+        for _ in range(2):
+            conn, _addr = listener.accept()
+            conn.recv(4096)
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 172\r\n\r\n{")
+            conn.close()
+
+    threading.Thread(target=answer_half, daemon=True).start()
+
+    class DiesAfterTwoLooks:
+        pid = 1
+        polls = 0
+
+        def poll(self) -> int | None:
+            self.polls += 1
+            return None if self.polls <= 2 else -9
+
+    server = local_model.LocalModelServer(model=Path("model.gguf"))
+    server.port = listener.getsockname()[1]
+    with pytest.raises(local_model.LocalModelError, match=r"exited \(code -9\)"):
+        server._wait_until_ready(DiesAfterTwoLooks())  # type: ignore[arg-type]
+    listener.close()
