@@ -153,23 +153,20 @@ class LocalModelServer:
                     f"{_SERVER} exited (code {code}); restart {self.restarts} on the same port"
                 )
                 process = self._launch()
-            progress, self.progress = self.progress, None  # no dots in the middle of a scene
             try:
-                self._wait_until_ready(process)
+                self._wait_until_ready(process, dots=False)  # none in the middle of a scene
             except LocalModelError as exc:
                 if not self._stopping.is_set():
                     self._log(str(exc))
                 # Not left running if it never got ready; if it died while starting,
                 # the loop's wait sees that as one more exit, up to the limit.
                 process.kill()
-            finally:
-                self.progress = progress
 
     def _log(self, text: str) -> None:
         with open(self.log_path, "a", encoding="utf-8") as log:
             log.write(f"rehearse: {text}\n")
 
-    def _wait_until_ready(self, process: subprocess.Popen[bytes]) -> None:
+    def _wait_until_ready(self, process: subprocess.Popen[bytes], *, dots: bool = True) -> None:
         deadline = time.monotonic() + self.startup_timeout
         while time.monotonic() < deadline:
             code = process.poll()
@@ -183,7 +180,8 @@ class LocalModelServer:
                         return
             except (OSError, http.client.HTTPException, ValueError):
                 pass  # not up yet, or it died mid-answer (the next poll sees that)
-            self._say(".")
+            if dots:
+                self._say(".")
             time.sleep(0.25)
         raise LocalModelError(
             f"The embedded model did not start within {self.startup_timeout:.0f} s; "

@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -17,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from rehearse.local_model import LocalModelServer
+from simulator.errors import LocalModelError
 
 pytestmark = pytest.mark.e2e
 
@@ -86,11 +89,6 @@ def test_a_server_dying_mid_answer_while_starting_is_an_exit_not_a_crash(
 ) -> None:
     # The CI run that found this killed the server while the restart's readiness check
     # was reading its answer: http.client raised IncompleteRead in the watcher's thread.
-    import socket
-    import threading
-
-    from rehearse import local_model
-
     listener = socket.create_server(("127.0.0.1", 0))
 
     def answer_half() -> None:
@@ -110,8 +108,8 @@ def test_a_server_dying_mid_answer_while_starting_is_an_exit_not_a_crash(
             self.polls += 1
             return None if self.polls <= 2 else -9
 
-    server = local_model.LocalModelServer(model=Path("model.gguf"))
+    server = LocalModelServer(model=Path("model.gguf"))
     server.port = listener.getsockname()[1]
-    with pytest.raises(local_model.LocalModelError, match=r"exited \(code -9\)"):
+    with pytest.raises(LocalModelError, match=r"exited \(code -9\)"):
         server._wait_until_ready(DiesAfterTwoLooks())  # type: ignore[arg-type]
     listener.close()
